@@ -1,0 +1,1 @@
+"""Driven adapters, one package per technology."""

@@ -1,0 +1,268 @@
+"""Value formats of KLV items: how one item's bytes become a Python value and back.
+
+Each format decodes the bytes of one item (raising `KlvValueError` with a reason when they break
+the format), encodes a value back, renders a decoded value as JSON for people and tools, and
+states its resolution (the step between two encodable values; 0 where exact), which tests use as
+their tolerance. Decoded values are plain Python: int, float, str, bytes, frozenset of bit
+numbers, tuples, read-only mappings for nested sets, and `None` for a value the sender marked as
+an error or could not give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeAlias
+
+from drone_ai.adapters.klv.imapb import Imapb
+from drone_ai.errors import KlvRejectReason, KlvValueError
+
+Json: TypeAlias = bool | int | float | str | list["Json"] | dict[str, "Json"] | None
+
+
+def bad_length(what: str, expected: str, got: int) -> KlvValueError:
+    return KlvValueError(KlvRejectReason.ITEM_BAD_LENGTH, f"{what}: expected {expected}, got {got}")
+
+
+def out_of_range(what: str, expected: str, got: object) -> KlvValueError:
+    return KlvValueError(
+        KlvRejectReason.ITEM_OUT_OF_RANGE, f"{what}: expected {expected}, got {got!r}"
+    )
+
+
+def require_int(value: object, what: str) -> int:
+    if type(value) is not int:
+        raise out_of_range(what, "an int", value)
+    return value
+
+
+def require_float(value: object, what: str) -> float:
+    if type(value) not in (int, float):
+        raise out_of_range(what, "a number", value)
+    return float(value)  # type: ignore[arg-type]
+
+
+class ItemFormat:
+    """Base of every format. Subclasses override `decode`, `encode` and, if needed, `to_json`."""
+
+    __slots__ = ()
+    resolution: float = 0.0
+
+    def decode(self, data: bytes) -> object:
+        raise NotImplementedError
+
+    def encode(self, value: object) -> bytes:
+        raise NotImplementedError
+
+    def to_json(self, value: object) -> Json:
+        return value  # type: ignore[return-value]
+
+
+class UInt(ItemFormat):
+    """An unsigned big-endian integer of a fixed length, or of 1 to 8 bytes when `length` is None
+    (the encoder then writes the fewest bytes)."""
+
+    __slots__ = ("length",)
+
+    def __init__(self, length: int | None = None) -> None:
+        self.length = length
+
+    def decode(self, data: bytes) -> int:
+        size = len(data)
+        if size != self.length and (self.length is not None or not 1 <= size <= 8):
+            raise bad_length("unsigned integer", f"{self.length or '1 to 8'} bytes", size)
+        return int.from_bytes(data, "big")
+
+    def encode(self, value: object) -> bytes:
+        number = require_int(value, "unsigned integer")
+        size = self.length or max(1, (number.bit_length() + 7) // 8)
+        if not 0 <= number < 1 << (8 * size):
+            raise out_of_range("unsigned integer", f"0 to {(1 << (8 * size)) - 1}", number)
+        return number.to_bytes(size, "big")
+
+
+class SInt(ItemFormat):
+    """A two's-complement big-endian integer, fixed length or 1 to 8 bytes when None."""
+
+    __slots__ = ("length",)
+
+    def __init__(self, length: int | None = None) -> None:
+        self.length = length
+
+    def decode(self, data: bytes) -> int:
+        size = len(data)
+        if size != self.length and (self.length is not None or not 1 <= size <= 8):
+            raise bad_length("signed integer", f"{self.length or '1 to 8'} bytes", size)
+        return int.from_bytes(data, "big", signed=True)
+
+    def encode(self, value: object) -> bytes:
+        number = require_int(value, "signed integer")
+        size = self.length or max(1, (number.bit_length() + 8) // 8)
+        limit = 1 << (8 * size - 1)
+        if not -limit <= number < limit:
+            raise out_of_range("signed integer", f"{-limit} to {limit - 1}", number)
+        return number.to_bytes(size, "big", signed=True)
+
+
+class Scaled(ItemFormat):
+    """MISB ST 0601's fixed-length scaled integers ("uint16 mapped to 0..360").
+
+    Unsigned: value = raw * (high - low) / (2^(8L) - 1) + low.
+    Signed (symmetric ranges only): value = raw * (high - low) / (2^(8L) - 2), with the most
+    negative integer reserved as the error marker, which decodes to None.
+    """
+
+    __slots__ = ("_high", "_low", "_marker", "_max_raw", "_min_raw", "length", "resolution")
+
+    def __init__(self, low: float, high: float, length: int, *, signed: bool = False) -> None:
+        bits = 8 * length
+        self.length = length
+        self._low = low
+        self._high = high
+        if signed:
+            if low != -high:
+                raise out_of_range("signed scaled range", "a range symmetric about 0", (low, high))
+            self.resolution = (high - low) / ((1 << bits) - 2)
+            self._marker: int | None = -(1 << (bits - 1))
+            self._min_raw = -(1 << (bits - 1)) + 1
+            self._max_raw = (1 << (bits - 1)) - 1
+        else:
+            self.resolution = (high - low) / ((1 << bits) - 1)
+            self._marker = None
+            self._min_raw = 0
+            self._max_raw = (1 << bits) - 1
+
+    def decode(self, data: bytes) -> float | None:
+        if len(data) != self.length:
+            raise bad_length("scaled integer", f"{self.length} bytes", len(data))
+        if self._marker is None:
+            return int.from_bytes(data, "big") * self.resolution + self._low
+        raw = int.from_bytes(data, "big", signed=True)
+        if raw == self._marker:
+            return None
+        return raw * self.resolution
+
+    def encode(self, value: object) -> bytes:
+        number = require_float(value, "scaled integer")
+        if not self._low <= number <= self._high:
+            raise out_of_range("scaled value", f"[{self._low}, {self._high}]", number)
+        if self._marker is None:
+            raw = round((number - self._low) / self.resolution)
+        else:
+            raw = round(number / self.resolution)
+        raw = min(max(raw, self._min_raw), self._max_raw)
+        return raw.to_bytes(self.length, "big", signed=self._marker is not None)
+
+
+class ImapbFormat(ItemFormat):
+    """An IMAPB (ST 1201) float of any length the sender chose; encoded at `length` bytes."""
+
+    __slots__ = ("_by_length", "_encoder", "resolution")
+
+    def __init__(self, low: float, high: float, length: int) -> None:
+        self._by_length = {size: Imapb(low, high, size) for size in range(1, 9)}
+        self._encoder = self._by_length[length]
+        self.resolution = self._encoder.resolution
+
+    def decode(self, data: bytes) -> float | None:
+        mapping = self._by_length.get(len(data))
+        if mapping is None:
+            raise bad_length("IMAPB value", "1 to 8 bytes", len(data))
+        return mapping.decode(data)
+
+    def encode(self, value: object) -> bytes:
+        return self._encoder.encode(require_float(value, "IMAPB value"))
+
+
+class Text(ItemFormat):
+    """A UTF-8 string (ST 0601 strings are ISO 646 or UTF-8, 1 to `max_bytes` bytes)."""
+
+    __slots__ = ("max_bytes",)
+
+    def __init__(self, max_bytes: int = 127) -> None:
+        self.max_bytes = max_bytes
+
+    def decode(self, data: bytes) -> str:
+        if len(data) > self.max_bytes:
+            raise bad_length("text", f"at most {self.max_bytes} bytes", len(data))
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise KlvValueError(
+                KlvRejectReason.ITEM_BAD_TEXT, f"text: expected UTF-8, got {data[:32]!r}"
+            ) from exc
+
+    def encode(self, value: object) -> bytes:
+        if not isinstance(value, str):
+            raise out_of_range("text", "a str", value)
+        data = value.encode("utf-8")
+        if not 0 < len(data) <= self.max_bytes:
+            raise bad_length("text", f"1 to {self.max_bytes} bytes of UTF-8", len(data))
+        return data
+
+
+class Enumeration(UInt):
+    """An unsigned integer naming one of a closed set of values. Values the table does not know
+    decode as the integer all the same (newer senders add values), and render without a name."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, names: Mapping[int, str], length: int | None = 1) -> None:
+        super().__init__(length)
+        self.names = dict(names)
+
+    def to_json(self, value: object) -> Json:
+        if not isinstance(value, int):
+            return None
+        return {"value": value, "name": self.names.get(value)}
+
+
+class Flags(ItemFormat):
+    """A bit field; decodes to the frozenset of set bit numbers (bit 0 is the least significant),
+    and renders each set bit with its name."""
+
+    __slots__ = ("length", "names")
+
+    def __init__(self, names: Mapping[int, str], length: int | None = 1) -> None:
+        self.names = dict(names)
+        self.length = length
+
+    def decode(self, data: bytes) -> frozenset[int]:
+        if self.length is not None and len(data) != self.length:
+            raise bad_length("bit flags", f"{self.length} bytes", len(data))
+        if not 1 <= len(data) <= 32:
+            raise bad_length("bit flags", "1 to 32 bytes", len(data))
+        bits = int.from_bytes(data, "big")
+        return frozenset(i for i in range(bits.bit_length()) if bits >> i & 1)
+
+    def encode(self, value: object) -> bytes:
+        if not isinstance(value, frozenset | set) or not all(
+            type(bit) is int and 0 <= bit < 256 for bit in value
+        ):
+            raise out_of_range("bit flags", "a set of bit numbers", value)
+        bits: int = sum(1 << bit for bit in value)
+        size = self.length or max(1, (bits.bit_length() + 7) // 8)
+        if bits >= 1 << (8 * size):
+            raise out_of_range("bit flags", f"bits below {8 * size}", sorted(value))
+        return bits.to_bytes(size, "big")
+
+    def to_json(self, value: object) -> Json:
+        if not isinstance(value, frozenset):
+            return None
+        return [{"bit": bit, "name": self.names.get(bit)} for bit in sorted(value)]
+
+
+class RawBytes(ItemFormat):
+    """Bytes kept as they arrived: items we carry but do not interpret."""
+
+    __slots__ = ()
+
+    def decode(self, data: bytes) -> bytes:
+        return bytes(data)
+
+    def encode(self, value: object) -> bytes:
+        if not isinstance(value, bytes):
+            raise out_of_range("raw item", "bytes", value)
+        return value
+
+    def to_json(self, value: object) -> Json:
+        return value.hex() if isinstance(value, bytes) else None

@@ -1,0 +1,101 @@
+"""The `drone-ai` command line.
+
+    drone-ai demo                     the main job on embedded defaults (today: the telemetry
+                                      of the embedded sample flight, as a table)
+    drone-ai klv dump FILE            every KLV packet of a .ts or raw .klv/.bin file, as one
+                                      JSON object per line (or --format table); what was
+                                      refused is summarised on stderr by reason
+
+Exit codes: 0 when the input was read (refused packets are reported, not fatal); 1 when
+--strict met a packet it refused; 2 when the input could not be read or the usage is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from drone_ai import bootstrap
+from drone_ai.config import Settings
+from drone_ai.entrypoints.telemetry_render import packet_json, rejected_summary, telemetry_table
+from drone_ai.errors import ConfigError, KlvError, SourceError
+from drone_ai.services.telemetry_review import review_telemetry
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_UNREADABLE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ)
+        if getattr(args, "strict", False):
+            settings = Settings(settings.klv_max_packet_bytes, klv_strict=True)
+        code: int = args.run(args, settings, sys.stdout, sys.stderr)
+    except ConfigError as exc:
+        print(f"drone-ai: configuration: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except BrokenPipeError:
+        # The reader went away (`| head`): not an error of ours. Silence the final flush.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return EXIT_OK
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="drone-ai", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="run the main job on the embedded sample flight")
+    demo.set_defaults(run=_demo)
+
+    klv = commands.add_parser("klv", help="KLV telemetry tools")
+    klv_commands = klv.add_subparsers(required=True, metavar="KLV_COMMAND")
+    dump = klv_commands.add_parser("dump", help="print every KLV packet of a file")
+    dump.add_argument("file", type=Path, help="an MPEG-TS file, or a file of raw KLV packets")
+    dump.add_argument("--format", choices=("json", "table"), default="json")
+    dump.add_argument(
+        "--strict", action="store_true", help="stop at the first refused packet (exit code 1)"
+    )
+    dump.set_defaults(run=_klv_dump)
+    return parser
+
+
+def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    with bootstrap.sample_flight() as path:
+        source = bootstrap.telemetry_file_source(path, settings)
+        review = review_telemetry(source)
+        print(
+            f"Sample flight {path.name}: {len(review.samples)} telemetry samples over "
+            f"{review.duration_us / 1e6:.1f} s",
+            file=out,
+        )
+        for line in telemetry_table(review.samples):
+            print(line, file=out)
+        print(rejected_summary(review.rejected, source.counts.skipped_bytes), file=out)
+    return EXIT_OK
+
+
+def _klv_dump(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    source = bootstrap.telemetry_file_source(args.file, settings)
+    code = EXIT_OK
+    try:
+        if args.format == "table":
+            for line in telemetry_table(source.samples()):
+                print(line, file=out)
+        else:
+            for packet in source.packets():
+                print(packet_json(packet), file=out)
+    except SourceError as exc:
+        print(f"drone-ai: {exc}", file=err)
+        return EXIT_UNREADABLE
+    except KlvError as exc:
+        print(f"drone-ai: refused (--strict): {exc}", file=err)
+        code = EXIT_REFUSED
+    print(rejected_summary(source.rejected, source.counts.skipped_bytes), file=err)
+    return code

@@ -1,0 +1,85 @@
+"""How telemetry looks to a person or a script: JSON lines per packet, or a fixed-width table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+
+from domain.telemetry import TelemetrySample
+from drone_ai.adapters.klv.files import FilePacket
+from drone_ai.adapters.klv.formats import Json
+from drone_ai.adapters.klv.reader import ITEM_TABLES
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def iso_time(t_us: int) -> str:
+    """`t_us` as an ISO 8601 UTC time with microseconds (exact: no float seconds)."""
+    return (_EPOCH + timedelta(microseconds=t_us)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def packet_json(packet: FilePacket) -> str:
+    """One JSON object for one packet: where it came from, its time, and every item."""
+    decoded = packet.decoded
+    table = ITEM_TABLES[decoded.packet.standard]
+    record: dict[str, Json] = {
+        "standard": decoded.packet.standard.value,
+        "offset": decoded.packet.offset,
+        "size": decoded.packet.size,
+    }
+    if packet.stream_index is not None:
+        record["stream"] = packet.stream_index
+        record["pts_90khz"] = packet.pts_90khz
+    if decoded.sample is not None:
+        record["t_us"] = decoded.sample.t_us
+        record["time"] = iso_time(decoded.sample.t_us)
+    record["items"] = table.to_json(decoded.packet.items)
+    return json.dumps(record, allow_nan=False, ensure_ascii=False)
+
+
+# (heading, width, how to show one sample)
+_COLUMNS: tuple[tuple[str, int, str], ...] = (
+    ("time (UTC)", 27, "t_us"),
+    ("lat deg", 11, "sensor_lat_deg"),
+    ("lon deg", 12, "sensor_lon_deg"),
+    ("alt MSL m", 9, "sensor_alt_msl_m"),
+    ("hdg", 7, "platform_heading_deg"),
+    ("pitch", 6, "platform_pitch_deg"),
+    ("roll", 6, "platform_roll_deg"),
+    ("rel az", 7, "sensor_rel_az_deg"),
+    ("rel el", 7, "sensor_rel_el_deg"),
+    ("hfov", 6, "hfov_deg"),
+    ("vfov", 6, "vfov_deg"),
+    ("slant m", 9, "slant_range_m"),
+    ("centre lat", 11, "frame_center_lat_deg"),
+    ("centre lon", 12, "frame_center_lon_deg"),
+)
+_DECIMALS = {"sensor_lat_deg": 6, "sensor_lon_deg": 6, "frame_center_lat_deg": 6}
+_DECIMALS |= {"frame_center_lon_deg": 6, "sensor_alt_msl_m": 1, "slant_range_m": 1}
+
+
+def telemetry_table(samples: Iterable[TelemetrySample]) -> list[str]:
+    """A header line and one line per sample; an absent value shows as '-'."""
+    lines = [" ".join(heading.rjust(width) for heading, width, _ in _COLUMNS)]
+    for sample in samples:
+        cells = []
+        for _, width, name in _COLUMNS:
+            value = getattr(sample, name)
+            if name == "t_us":
+                text = iso_time(value)
+            elif value is None:
+                text = "-"
+            else:
+                text = f"{value:.{_DECIMALS.get(name, 2)}f}"
+            cells.append(text.rjust(width))
+        lines.append(" ".join(cells))
+    return lines
+
+
+def rejected_summary(rejected: Mapping[str, int], skipped_bytes: int) -> str:
+    """One line saying what was refused, by reason, or that nothing was."""
+    if not rejected:
+        return "rejected: none"
+    reasons = ", ".join(f"{reason}={count}" for reason, count in rejected.items())
+    return f"rejected: {reasons} ({skipped_bytes} bytes skipped)"

@@ -1,0 +1,75 @@
+"""The application's exception tree. Third-party errors are translated into it at the adapter
+boundary (`raise X from exc`); the domain's own tree is `domain.errors.DomainError`.
+
+    DroneAIError
+     ├── KlvError                 a KLV packet or item was refused; `.reason` says why
+     │    ├── KlvFramingError     no sound key/length/value triplet (garbage, bad or huge length,
+     │    │                       truncated packet)
+     │    ├── KlvChecksumError    the packet's checksum is missing or does not match
+     │    ├── KlvUnknownKeyError  a well-framed packet whose universal key we do not decode
+     │    └── KlvValueError       an item's bytes break its format (length, range, text, ...)
+     ├── SourceError              an input could not be opened or read at all
+     └── ConfigError              a setting is missing or malformed
+
+Every KLV refusal carries a `KlvRejectReason`, so that a lenient decoder can count what it
+skipped by reason, and a strict one can raise the same fact as an exception.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class KlvRejectReason(enum.Enum):
+    """Why a KLV packet, item or run of bytes was refused. Values are stable report keys."""
+
+    GARBAGE = "garbage"  # bytes between packets that start no packet
+    BAD_LENGTH = "bad_length"  # a BER length that is malformed (indefinite, > 8 bytes)
+    LENGTH_OVER_LIMIT = "length_over_limit"  # a length above the configured maximum
+    TRUNCATED = "truncated"  # the input ended inside a packet or an item ran past its set
+    UNKNOWN_KEY = "unknown_key"  # a well-framed packet of a standard we do not decode
+    CHECKSUM_MISSING = "checksum_missing"  # ST 0601: item 1 is not the packet's last item
+    CHECKSUM_MISMATCH = "checksum_mismatch"
+    MISSING_TIMESTAMP = "missing_timestamp"  # no precision time stamp: a sample needs a time
+    ITEM_BAD_LENGTH = "item_bad_length"  # an item whose length its format does not allow
+    ITEM_OUT_OF_RANGE = "item_out_of_range"  # a value outside the standard's range
+    ITEM_BAD_TEXT = "item_bad_text"  # a text item that is not valid UTF-8
+    ITEM_MALFORMED = "item_malformed"  # a structured item whose inner layout is broken
+    DUPLICATE_ITEM = "duplicate_item"  # a tag that appears twice in one set
+
+
+class DroneAIError(Exception):
+    """Base of every error the application raises on purpose."""
+
+
+class KlvError(DroneAIError):
+    """A KLV packet, item or run of bytes was refused."""
+
+    def __init__(self, reason: KlvRejectReason, detail: str) -> None:
+        super().__init__(f"{reason.value}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+class KlvFramingError(KlvError):
+    """The bytes do not form a sound key/length/value triplet."""
+
+
+class KlvChecksumError(KlvError):
+    """A packet's checksum is missing or wrong."""
+
+
+class KlvUnknownKeyError(KlvError):
+    """A well-framed packet whose universal key no configured decoder reads."""
+
+
+class KlvValueError(KlvError):
+    """An item's bytes break the format its standard defines."""
+
+
+class SourceError(DroneAIError):
+    """An input could not be opened or read at all (missing file, unknown container, ...)."""
+
+
+class ConfigError(DroneAIError):
+    """A setting is missing or malformed; the message names the variable."""
