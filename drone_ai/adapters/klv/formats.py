@@ -10,8 +10,10 @@ an error or could not give.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Mapping
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 from drone_ai.adapters.klv.imapb import Imapb
 from drone_ai.errors import KlvRejectReason, KlvValueError
@@ -29,6 +31,16 @@ def out_of_range(what: str, expected: str, got: object) -> KlvValueError:
     )
 
 
+_T = TypeVar("_T")
+
+
+def expect(value: object, kind: type[_T], what: str) -> _T:
+    """`value` as a `kind`, or KlvValueError naming what was expected and what arrived."""
+    if not isinstance(value, kind):
+        raise out_of_range(what, f"a {kind.__name__}", value)
+    return value
+
+
 def require_int(value: object, what: str) -> int:
     if type(value) is not int:
         raise out_of_range(what, "an int", value)
@@ -39,6 +51,35 @@ def require_float(value: object, what: str) -> float:
     if type(value) not in (int, float):
         raise out_of_range(what, "a number", value)
     return float(value)  # type: ignore[arg-type]
+
+
+def plain_json(value: object) -> Json:
+    """A decoded value as JSON: dataclasses as objects, bit sets as sorted lists, bytes as hex,
+    and a float that JSON cannot hold (NaN, infinity) as null."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, frozenset):
+        return sorted(plain_json(v) for v in value)  # type: ignore[type-var]
+    if isinstance(value, tuple | list):
+        return [plain_json(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return repr(value)
+
+
+def encode_text(value: str, codec: str) -> bytes:
+    try:
+        return value.encode(codec)
+    except UnicodeEncodeError as exc:  # lone surrogates have no encoding
+        raise KlvValueError(
+            KlvRejectReason.ITEM_BAD_TEXT, f"text: encodable in {codec} expected, got {value!r}"
+        ) from exc
 
 
 class ItemFormat:
@@ -54,7 +95,7 @@ class ItemFormat:
         raise NotImplementedError
 
     def to_json(self, value: object) -> Json:
-        return value  # type: ignore[return-value]
+        return plain_json(value)
 
 
 class UInt(ItemFormat):
@@ -194,7 +235,7 @@ class Text(ItemFormat):
     def encode(self, value: object) -> bytes:
         if not isinstance(value, str):
             raise out_of_range("text", "a str", value)
-        data = value.encode("utf-8")
+        data = encode_text(value, "utf-8")
         if not 0 < len(data) <= self.max_bytes:
             raise bad_length("text", f"1 to {self.max_bytes} bytes of UTF-8", len(data))
         return data
@@ -266,3 +307,22 @@ class RawBytes(ItemFormat):
 
     def to_json(self, value: object) -> Json:
         return value.hex() if isinstance(value, bytes) else None
+
+
+class Utf16Text(ItemFormat):
+    """A UTF-16 (big-endian) string, as MISB ST 0102 writes object country codes."""
+
+    __slots__ = ()
+
+    def decode(self, data: bytes) -> str:
+        try:
+            return data.decode("utf-16-be")
+        except UnicodeDecodeError as exc:
+            raise KlvValueError(
+                KlvRejectReason.ITEM_BAD_TEXT, f"text: UTF-16 expected, got {data[:32]!r}"
+            ) from exc
+
+    def encode(self, value: object) -> bytes:
+        if not isinstance(value, str):
+            raise out_of_range("text", "a str", value)
+        return encode_text(value, "utf-16-be")

@@ -13,7 +13,7 @@ from drone_ai.adapters.klv.ber import encode_length
 from drone_ai.adapters.klv.local_set import LocalSetTable
 from drone_ai.adapters.klv.policy import DecodeContext
 from drone_ai.adapters.klv.st0601_items import SCALAR_ITEMS
-from drone_ai.adapters.klv.st0601_packs import PACK_ITEMS
+from drone_ai.adapters.klv.st0601_structured import STRUCTURED_ITEMS
 from drone_ai.errors import KlvChecksumError, KlvRejectReason
 
 ST0601_KEY = bytes.fromhex("060e2b34020b01010e01030101000000")
@@ -21,7 +21,7 @@ CHECKSUM_TAG = 1
 TIMESTAMP_TAG = 2
 _CHECKSUM_HEADER = b"\x01\x02"
 
-ST0601 = LocalSetTable("MISB ST 0601", SCALAR_ITEMS + PACK_ITEMS)
+ST0601 = LocalSetTable("MISB ST 0601", SCALAR_ITEMS + STRUCTURED_ITEMS)
 
 
 def checksum(buf: bytes, start: int, stop: int) -> int:
