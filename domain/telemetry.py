@@ -61,6 +61,9 @@ _FLOAT_RANGES: tuple[tuple[str, float, float], ...] = (
     ("sensor_rel_az_deg", 0.0, 360.0),
     ("sensor_rel_el_deg", -180.0, 180.0),
     ("sensor_rel_roll_deg", 0.0, 360.0),
+    ("sensor_true_az_deg", 0.0, 360.0),
+    ("sensor_obliquity_deg", -360.0, 360.0),
+    ("sensor_abs_roll_deg", -360.0, 360.0),
     ("hfov_deg", 0.0, 180.0),
     ("vfov_deg", 0.0, 180.0),
     ("slant_range_m", 0.0, 5_000_000.0),
@@ -101,6 +104,12 @@ class TelemetrySample:
     sensor_rel_az_deg: float | None = None
     sensor_rel_el_deg: float | None = None
     sensor_rel_roll_deg: float | None = None
+    # Sensor pointing in the world frame, as MISB EG 0104 reports it instead (see
+    # drone_ai.adapters.klv.eg0104): azimuth of the line of sight from true north, its angle to
+    # the horizontal as sent (obliquity), and the absolute sensor roll.
+    sensor_true_az_deg: float | None = None
+    sensor_obliquity_deg: float | None = None
+    sensor_abs_roll_deg: float | None = None
     # Field of view (items 16, 17), slant range (21) and target width (22 or 96).
     hfov_deg: float | None = None
     vfov_deg: float | None = None

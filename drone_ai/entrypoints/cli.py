@@ -99,3 +99,7 @@ def _klv_dump(args: argparse.Namespace, settings: Settings, out: TextIO, err: Te
         code = EXIT_REFUSED
     print(rejected_summary(source.rejected, source.counts.skipped_bytes), file=err)
     return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -47,8 +47,7 @@ _COLUMNS: tuple[tuple[str, int, str], ...] = (
     ("hdg", 7, "platform_heading_deg"),
     ("pitch", 6, "platform_pitch_deg"),
     ("roll", 6, "platform_roll_deg"),
-    ("rel az", 7, "sensor_rel_az_deg"),
-    ("rel el", 7, "sensor_rel_el_deg"),
+    ("sensor az/el", 17, "pointing"),
     ("hfov", 6, "hfov_deg"),
     ("vfov", 6, "vfov_deg"),
     ("slant m", 9, "slant_range_m"),
@@ -65,16 +64,27 @@ def telemetry_table(samples: Iterable[TelemetrySample]) -> list[str]:
     for sample in samples:
         cells = []
         for _, width, name in _COLUMNS:
-            value = getattr(sample, name)
             if name == "t_us":
-                text = iso_time(value)
-            elif value is None:
+                text = iso_time(sample.t_us)
+            elif name == "pointing":
+                text = _pointing(sample)
+            elif (value := getattr(sample, name)) is None:
                 text = "-"
             else:
                 text = f"{value:.{_DECIMALS.get(name, 2)}f}"
             cells.append(text.rjust(width))
         lines.append(" ".join(cells))
     return lines
+
+
+def _pointing(sample: TelemetrySample) -> str:
+    """The sensor's line of sight: relative to the platform (ST 0601), or in the world frame
+    (EG 0104: azimuth from true north / obliquity), whichever the sample has."""
+    if sample.sensor_rel_az_deg is not None and sample.sensor_rel_el_deg is not None:
+        return f"rel {sample.sensor_rel_az_deg:.1f}/{sample.sensor_rel_el_deg:.1f}"
+    if sample.sensor_true_az_deg is not None and sample.sensor_obliquity_deg is not None:
+        return f"abs {sample.sensor_true_az_deg:.1f}/{sample.sensor_obliquity_deg:.1f}"
+    return "-"
 
 
 def rejected_summary(rejected: Mapping[str, int], skipped_bytes: int) -> str:

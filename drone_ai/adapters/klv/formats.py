@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import struct
 from collections.abc import Mapping
 from typing import TypeAlias, TypeVar
 
 from drone_ai.adapters.klv.imapb import Imapb
 from drone_ai.errors import KlvRejectReason, KlvValueError
+
+_DOUBLE = struct.Struct(">d")
+_SINGLE = struct.Struct(">f")
 
 Json: TypeAlias = bool | int | float | str | list["Json"] | dict[str, "Json"] | None
 
@@ -204,6 +208,10 @@ class ImapbFormat(ItemFormat):
         self._encoder = self._by_length[length]
         self.resolution = self._encoder.resolution
 
+    def resolution_at(self, length: int) -> float:
+        """The step between encodable values when a sender uses `length` bytes."""
+        return self._by_length[length].resolution
+
     def decode(self, data: bytes) -> float | None:
         mapping = self._by_length.get(len(data))
         if mapping is None:
@@ -326,3 +334,31 @@ class Utf16Text(ItemFormat):
         if not isinstance(value, str):
             raise out_of_range("text", "a str", value)
         return encode_text(value, "utf-16-be")
+
+
+class Float(ItemFormat):
+    """An IEEE 754 big-endian float of 4 or 8 bytes (EG 0104 items); NaN and infinities, which
+    carry no position or angle, decode to None. Encoded at `length` bytes."""
+
+    __slots__ = ("length",)
+
+    def __init__(self, length: int = 8) -> None:
+        self.length = length
+
+    def decode(self, data: bytes) -> float | None:
+        if len(data) == 8:
+            value: float = _DOUBLE.unpack(data)[0]
+        elif len(data) == 4:
+            value = _SINGLE.unpack(data)[0]
+        else:
+            raise bad_length("IEEE float", "4 or 8 bytes", len(data))
+        return value if math.isfinite(value) else None
+
+    def encode(self, value: object) -> bytes:
+        number = require_float(value, "IEEE float")
+        try:
+            return (_DOUBLE if self.length == 8 else _SINGLE).pack(number)
+        except OverflowError as exc:
+            raise out_of_range(
+                "IEEE float", f"a value that fits {self.length} bytes", number
+            ) from exc

@@ -1,6 +1,7 @@
 """MISB local sets: a run of (BER-OID tag, BER length, value) items, read through a table that
 gives each tag its name, unit and value format.
 
+An item of length zero decodes to `None`: the sender has no value for it.
 Structure errors (an item whose length runs past the set) make the whole set unreadable and
 raise `KlvFramingError`: nothing after them can be trusted. A single item that breaks its format
 is refused through the `DecodeContext` (raised under STRICT, counted and left out under LENIENT)
@@ -77,6 +78,9 @@ class LocalSetTable:
                         KlvRejectReason.DUPLICATE_ITEM, f"{self.name} item {tag} appears twice"
                     )
                 )
+            elif length == 0:
+                # A zero-length item says the sender has no value for it (ST 0601 6.3.5).
+                items[tag] = None
             else:
                 decoder = decoders.get(tag)
                 if decoder is None:
