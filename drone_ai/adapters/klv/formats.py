@@ -119,7 +119,7 @@ class UInt(ItemFormat):
 
     def encode(self, value: object) -> bytes:
         number = require_int(value, "unsigned integer")
-        size = self.length or max(1, (number.bit_length() + 7) // 8)
+        size = self.length or min(8, max(1, (number.bit_length() + 7) // 8))
         if not 0 <= number < 1 << (8 * size):
             raise out_of_range("unsigned integer", f"0 to {(1 << (8 * size)) - 1}", number)
         return number.to_bytes(size, "big")
@@ -141,7 +141,9 @@ class SInt(ItemFormat):
 
     def encode(self, value: object) -> bytes:
         number = require_int(value, "signed integer")
-        size = self.length or max(1, (number.bit_length() + 8) // 8)
+        # Two's complement needs the magnitude's bits plus a sign bit (~n for negatives).
+        sign_and_magnitude = (number if number >= 0 else ~number).bit_length() + 1
+        size = self.length or min(8, (sign_and_magnitude + 7) // 8)
         limit = 1 << (8 * size - 1)
         if not -limit <= number < limit:
             raise out_of_range("signed integer", f"{-limit} to {limit - 1}", number)
@@ -156,13 +158,13 @@ class Scaled(ItemFormat):
     negative integer reserved as the error marker, which decodes to None.
     """
 
-    __slots__ = ("_high", "_low", "_marker", "_max_raw", "_min_raw", "length", "resolution")
+    __slots__ = ("_marker", "_max_raw", "_min_raw", "high", "length", "low", "resolution")
 
     def __init__(self, low: float, high: float, length: int, *, signed: bool = False) -> None:
         bits = 8 * length
         self.length = length
-        self._low = low
-        self._high = high
+        self.low = low
+        self.high = high
         if signed:
             if low != -high:
                 raise out_of_range("signed scaled range", "a range symmetric about 0", (low, high))
@@ -180,7 +182,7 @@ class Scaled(ItemFormat):
         if len(data) != self.length:
             raise bad_length("scaled integer", f"{self.length} bytes", len(data))
         if self._marker is None:
-            return int.from_bytes(data, "big") * self.resolution + self._low
+            return int.from_bytes(data, "big") * self.resolution + self.low
         raw = int.from_bytes(data, "big", signed=True)
         if raw == self._marker:
             return None
@@ -188,10 +190,10 @@ class Scaled(ItemFormat):
 
     def encode(self, value: object) -> bytes:
         number = require_float(value, "scaled integer")
-        if not self._low <= number <= self._high:
-            raise out_of_range("scaled value", f"[{self._low}, {self._high}]", number)
+        if not self.low <= number <= self.high:
+            raise out_of_range("scaled value", f"[{self.low}, {self.high}]", number)
         if self._marker is None:
-            raw = round((number - self._low) / self.resolution)
+            raw = round((number - self.low) / self.resolution)
         else:
             raw = round(number / self.resolution)
         raw = min(max(raw, self._min_raw), self._max_raw)
@@ -201,9 +203,11 @@ class Scaled(ItemFormat):
 class ImapbFormat(ItemFormat):
     """An IMAPB (ST 1201) float of any length the sender chose; encoded at `length` bytes."""
 
-    __slots__ = ("_by_length", "_encoder", "resolution")
+    __slots__ = ("_by_length", "_encoder", "high", "low", "resolution")
 
     def __init__(self, low: float, high: float, length: int) -> None:
+        self.low = low
+        self.high = high
         self._by_length = {size: Imapb(low, high, size) for size in range(1, 9)}
         self._encoder = self._by_length[length]
         self.resolution = self._encoder.resolution

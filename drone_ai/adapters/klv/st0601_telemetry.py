@@ -20,7 +20,7 @@ from drone_ai.adapters.klv.st0601 import TIMESTAMP_TAG
 from drone_ai.errors import KlvRejectReason, KlvValueError
 
 # tag -> field, for items that carry one field as it is.
-_DIRECT: dict[int, str] = {
+FIELD_BY_TAG: dict[int, str] = {
     3: "mission_id",
     4: "platform_tail_number",
     5: "platform_heading_deg",
@@ -50,8 +50,8 @@ _DIRECT: dict[int, str] = {
     79: "sensor_north_velocity_mps",
     80: "sensor_east_velocity_mps",
 }
-# tag -> field, for the preferred item of a pair; applied after _DIRECT so that it wins.
-_PREFERRED: dict[int, str] = {
+# tag -> field, for the preferred item of a pair; applied after FIELD_BY_TAG so that it wins.
+PREFERRED_FIELD_BY_TAG: dict[int, str] = {
     90: "platform_pitch_deg",
     91: "platform_roll_deg",
     96: "target_width_m",
@@ -59,7 +59,7 @@ _PREFERRED: dict[int, str] = {
 }
 _FULL_CORNERS = tuple(range(82, 90))  # lat1, lon1, ..., lat4, lon4
 _OFFSET_CORNERS = tuple(range(26, 34))
-_USED = frozenset(_DIRECT) | frozenset(_PREFERRED) | frozenset(_FULL_CORNERS)
+_USED = frozenset(FIELD_BY_TAG) | frozenset(PREFERRED_FIELD_BY_TAG) | frozenset(_FULL_CORNERS)
 _USED |= frozenset(_OFFSET_CORNERS) | {TIMESTAMP_TAG}
 _SHORT_RANGES = {6: 20.0, 7: 50.0}  # |value| the short pitch and roll items can carry
 
@@ -76,13 +76,13 @@ def sample_from_items(items: Mapping[int, object]) -> TelemetrySample:
     fields: dict[str, Any] = {}
     other: dict[int, object] = {}
     for tag, value in items.items():
-        name = _DIRECT.get(tag)
+        name = FIELD_BY_TAG.get(tag)
         if name is None:
             if tag not in _USED:
                 other[tag] = value
         elif value is not None:
             fields[name] = float(value) if isinstance(value, int) else value
-    for tag, name in _PREFERRED.items():
+    for tag, name in PREFERRED_FIELD_BY_TAG.items():
         value = items.get(tag)
         if value is not None:
             fields[name] = value
@@ -99,7 +99,7 @@ def sample_from_items(items: Mapping[int, object]) -> TelemetrySample:
 def items_from_sample(sample: TelemetrySample) -> dict[int, object]:
     """ST 0601 items that carry `sample`; `encode_packet` turns them into bytes."""
     items: dict[int, object] = {TIMESTAMP_TAG: sample.t_us}
-    by_field = {name: tag for tag, name in _DIRECT.items()}
+    by_field = {name: tag for tag, name in FIELD_BY_TAG.items()}
     for name, tag in by_field.items():
         value = getattr(sample, name)
         if value is None:
