@@ -31,8 +31,8 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/klv_decode.py
-	$(BIN)/python bench/klv_fuzz.py
+	$(BIN)/python -m bench.klv_decode
+	$(BIN)/python -m bench.klv_fuzz
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

@@ -97,6 +97,11 @@ _BY_KEY: dict[bytes, ItemSpec] = {
 }
 
 
+def is_item_key(key: bytes) -> bool:
+    """True when `key` labels an EG 0104 item (whatever its version byte)."""
+    return _versionless(key) in _BY_KEY
+
+
 def decode_packet(buf: bytes, pos: int, end: int, ctx: DecodeContext) -> dict[int, object]:
     """Decode the items in buf[pos:end], the value of one EG 0104 packet."""
     items: dict[int, object] = {}

@@ -81,7 +81,8 @@ class KlvFileTelemetrySource:
             for decoded in decoder.feed(chunk):
                 yield FilePacket(decoded, None, None)
             chunk = read(_CHUNK_BYTES)
-        decoder.close()
+        for decoded in decoder.close():
+            yield FilePacket(decoded, None, None)
 
     def _from_mpegts(self) -> Iterator[FilePacket]:
         decoders: dict[int, KlvTelemetryDecoder] = {}
@@ -92,5 +93,6 @@ class KlvFileTelemetrySource:
                 decoders[unit.stream_index] = decoder
             for decoded in decoder.feed(unit.data):
                 yield FilePacket(decoded, unit.stream_index, unit.pts_90khz)
-        for decoder in decoders.values():
-            decoder.close()
+        for stream_index, decoder in decoders.items():
+            for decoded in decoder.close():
+                yield FilePacket(decoded, stream_index, None)

@@ -47,7 +47,7 @@ class LocalSetTable:
                 )
             self.specs[spec.tag] = spec
         self._decoders: dict[int, Callable[[bytes], object]] = {
-            tag: spec.fmt.decode for tag, spec in self.specs.items()
+            tag: spec.fmt.decoder() for tag, spec in self.specs.items()
         }
 
     def decode(self, buf: bytes, pos: int, end: int, ctx: DecodeContext) -> dict[int, object]:
@@ -57,15 +57,17 @@ class LocalSetTable:
         while pos < end:
             # Fast paths for the one-byte tags and short lengths nearly every item uses.
             tag = buf[pos]
-            if tag < 0x80:
-                pos += 1
-            else:
-                tag, pos = decode_oid(buf, pos, end)
-            if pos < end and buf[pos] < 0x80:
-                length = buf[pos]
-                pos += 1
-            else:
-                length, pos = decode_length(buf, pos, end)
+            pos += 1
+            if tag >= 0x80:
+                tag, pos = decode_oid(buf, pos - 1, end)
+            if pos >= end:
+                raise KlvFramingError(
+                    KlvRejectReason.TRUNCATED, f"{self.name} item {tag}: no length before the end"
+                )
+            length = buf[pos]
+            pos += 1
+            if length >= 0x80:
+                length, pos = decode_length(buf, pos - 1, end)
             stop = pos + length
             if stop > end:
                 raise KlvFramingError(

@@ -36,6 +36,9 @@ class St0601Codec:
     def to_sample(self, items: Mapping[int, object]) -> TelemetrySample:
         return st0601_telemetry.sample_from_items(items)
 
+    def is_item_key(self, key: bytes) -> bool:
+        return False  # ST 0601 items have one-byte tags
+
 
 class Eg0104Codec:
     key = eg0104.EG0104_KEY
@@ -48,6 +51,9 @@ class Eg0104Codec:
 
     def to_sample(self, items: Mapping[int, object]) -> TelemetrySample:
         return eg0104.sample_from_items(items)
+
+    def is_item_key(self, key: bytes) -> bool:
+        return eg0104.is_item_key(key)
 
 
 CODECS: tuple[PacketCodec, ...] = (St0601Codec(), Eg0104Codec())
@@ -83,11 +89,17 @@ class KlvTelemetryDecoder:
     def counts(self) -> RejectCounts:
         return self._ctx.counts
 
+    @property
+    def buffered_bytes(self) -> int:
+        """Bytes held back for an incomplete packet (bounded by the maximum packet size)."""
+        return self._stream.buffered_bytes
+
     def feed(self, data: bytes) -> list[DecodedPacket]:
         return [self._with_sample(packet) for packet in self._stream.feed(data)]
 
-    def close(self) -> None:
-        self._stream.close()
+    def close(self) -> list[DecodedPacket]:
+        """End of input: the packets a corrupt length had held back, if any."""
+        return [self._with_sample(packet) for packet in self._stream.close()]
 
     def _with_sample(self, packet: KlvPacket) -> DecodedPacket:
         try:

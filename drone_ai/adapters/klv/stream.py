@@ -46,6 +46,11 @@ class PacketCodec(Protocol):
 
     def to_sample(self, items: Mapping[int, object]) -> TelemetrySample: ...
 
+    def is_item_key(self, key: bytes) -> bool:
+        """True for a 16-byte key that labels items inside this standard's packets (EG 0104
+        labels each item with one): met alone, it is debris of a packet, not a packet."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class KlvPacket:
@@ -72,6 +77,9 @@ class KlvStream:
         self._pending = b""
         self._pending_offset = 0  # stream offset of self._pending[0]
         self._after_refusal = False  # bytes skipped right after a refusal are part of it
+        # Stream offset up to which a refused packet claimed its bytes: keys found in there
+        # (EG 0104 item keys, nested sets) are part of that one refusal, not new ones.
+        self._refused_until = 0
 
     @property
     def buffered_bytes(self) -> int:
@@ -82,49 +90,47 @@ class KlvStream:
         """Decode every packet that `data` completes; hold back an incomplete tail."""
         buf = self._pending + data if self._pending else bytes(data)
         packets: list[KlvPacket] = []
-        pos = self._scan(buf, packets)
+        pos = self._scan(buf, packets, final=False)
         self._pending_offset += pos
         self._pending = buf[pos:]
         return packets
 
-    def close(self) -> None:
-        """End of input: what was held back can never complete, so it is refused."""
-        rest, self._pending = self._pending, b""
-        if not rest:
-            return
-        self._ctx.counts.skipped_bytes += len(rest)
-        if rest.startswith(UL_PREFIX):
-            self._ctx.refuse(
-                KlvFramingError(
-                    KlvRejectReason.TRUNCATED,
-                    f"input ended inside a packet that began at byte {self._pending_offset}",
-                )
-            )
-        elif not self._after_refusal:
-            self._ctx.refuse(self._garbage(len(rest), self._pending_offset))
-        self._pending_offset += len(rest)
+    def close(self) -> list[KlvPacket]:
+        """End of input: nothing held back can complete any more. An incomplete packet is
+        refused as truncated, and the bytes after its key are searched once more, so that a
+        corrupt length near the end hides none of the packets it claimed."""
+        packets: list[KlvPacket] = []
+        if self._pending:
+            self._scan(self._pending, packets, final=True)
+            self._pending_offset += len(self._pending)
+            self._pending = b""
+        return packets
 
-    def _scan(self, buf: bytes, packets: list[KlvPacket]) -> int:
-        """Decode packets from buf into `packets`; return the offset of the first byte kept."""
+    def _scan(self, buf: bytes, packets: list[KlvPacket], *, final: bool) -> int:
+        """Decode packets from buf into `packets`; return the offset of the first byte kept.
+        When `final`, keep nothing: an incomplete packet is refused instead of awaited."""
         pos = 0
         size = len(buf)
         while True:
             start = buf.find(UL_PREFIX, pos)
             if start < 0:
-                # The last three bytes may be the start of a prefix cut by the chunk boundary.
-                keep = max(pos, size - len(UL_PREFIX) + 1)
-                self._skip(buf, pos, keep)
+                # The last bytes may be the start of a prefix cut by the chunk boundary.
+                keep = size if final else max(pos, size - len(UL_PREFIX) + 1)
+                self._skip(pos, keep)
                 return keep
-            self._skip(buf, pos, start)
+            self._skip(pos, start)
             pos = start
-            if size - start <= KEY_BYTES:
-                return start
             try:
+                if size - start <= KEY_BYTES:
+                    raise KlvFramingError(KlvRejectReason.TRUNCATED, "cut inside the key")
                 length, value_start = decode_length(buf, start + KEY_BYTES, size)
             except KlvFramingError as exc:
-                if exc.reason is KlvRejectReason.TRUNCATED:
-                    return start  # the length itself is cut off: wait for more bytes
-                pos = self._refused(exc, start)
+                if exc.reason is not KlvRejectReason.TRUNCATED:
+                    pos = self._refused(exc, start)
+                elif final:
+                    pos = self._refused(self._truncated(start), start)
+                else:
+                    return start  # the key or length is cut off: wait for more bytes
                 continue
             if length > self._max_packet_bytes:
                 pos = self._refused(
@@ -137,15 +143,28 @@ class KlvStream:
                 )
                 continue
             value_end = value_start + length
-            if value_end > size:
-                return start
-            codec = self._codecs.get(buf[start : start + KEY_BYTES])
+            key = buf[start : start + KEY_BYTES]
+            codec = self._codecs.get(key)
+            if codec is None and any(c.is_item_key(key) for c in self._codecs.values()):
+                self._skip(start, start + 1)  # debris of a broken packet: garbage
+                pos = start + 1
+                continue
             if codec is None:
-                pos = self._unknown(buf, start, value_start, value_end)
+                # Not ours: never wait for its bytes if one of our packets already follows.
+                hidden = self._first_known_key(buf, value_start, min(value_end, size))
+                if value_end > size and hidden < 0 and not final:
+                    return start
+                pos = self._unknown(buf, start, value_end if hidden < 0 else hidden, hidden >= 0)
+                continue
+            if value_end > size:
+                if not final:
+                    return start
+                pos = self._refused(self._truncated(start), start)
                 continue
             try:
                 items = codec.decode(buf, start, value_start, value_end, self._ctx)
             except KlvError as exc:
+                self._refused_until = self._pending_offset + value_end
                 pos = self._refused(exc, start)
                 continue
             packets.append(
@@ -154,7 +173,7 @@ class KlvStream:
             self._after_refusal = False
             pos = value_end
 
-    def _skip(self, buf: bytes, start: int, stop: int) -> None:
+    def _skip(self, start: int, stop: int) -> None:
         if stop <= start:
             return
         self._ctx.counts.skipped_bytes += stop - start
@@ -167,25 +186,33 @@ class KlvStream:
         self._after_refusal = True
         return start + 1
 
-    def _unknown(self, buf: bytes, start: int, value_start: int, value_end: int) -> int:
-        """Skip a well-framed packet of another standard, unless one of ours hides inside it
-        (its key may be a damaged copy of ours, its length a damaged one too)."""
+    def _unknown(self, buf: bytes, start: int, resume: int, hides_ours: bool) -> int:
+        """Refuse a packet of another standard and resume after it, or at the first packet of
+        ours found inside it (its key may be a damaged copy of ours, its length a damaged one
+        too)."""
         key = buf[start : start + KEY_BYTES]
-        self._ctx.refuse(
-            KlvUnknownKeyError(
-                KlvRejectReason.UNKNOWN_KEY,
-                f"packet at byte {self._pending_offset + start}: a known universal key "
-                f"expected, got {key.hex()}",
+        if self._pending_offset + start >= self._refused_until:
+            self._ctx.refuse(
+                KlvUnknownKeyError(
+                    KlvRejectReason.UNKNOWN_KEY,
+                    f"packet at byte {self._pending_offset + start}: a known universal key "
+                    f"expected, got {key.hex()}",
+                )
             )
+            self._after_refusal = hides_ours
+        if not hides_ours:
+            self._ctx.counts.skipped_bytes += min(resume, len(buf)) - start
+        return resume
+
+    def _first_known_key(self, buf: bytes, start: int, stop: int) -> int:
+        found = [at for key in self._codecs if (at := buf.find(key, start, stop)) >= 0]
+        return min(found, default=-1)
+
+    def _truncated(self, start: int) -> KlvFramingError:
+        return KlvFramingError(
+            KlvRejectReason.TRUNCATED,
+            f"input ended inside a packet that began at byte {self._pending_offset + start}",
         )
-        hidden = [
-            found for ours in self._codecs if (found := buf.find(ours, value_start, value_end)) >= 0
-        ]
-        if hidden:
-            self._after_refusal = True
-            return min(hidden)
-        self._after_refusal = False
-        return value_end
 
     @staticmethod
     def _garbage(count: int, offset: int) -> KlvFramingError:

@@ -30,7 +30,7 @@ def decode_all(
     step = chunk or len(data) or 1
     for start in range(0, len(data), step):
         found += stream.feed(data[start : start + step])
-    stream.close()
+    found += stream.close()
     return found, ctx
 
 
@@ -116,7 +116,7 @@ def test_a_packet_of_another_standard_is_skipped_whole_and_counted() -> None:
     found, ctx = decode_all(packet(0) + other + packet(1))
     assert times(found) == [T0_US, T0_US + 1]
     assert ctx.counts.as_dict() == {"unknown_key": 1}
-    assert ctx.counts.skipped_bytes == 0
+    assert ctx.counts.skipped_bytes == len(other)
 
 
 @pytest.mark.parametrize(
@@ -144,3 +144,41 @@ def test_strict_policy_raises_the_reason_instead_of_counting(
     with pytest.raises(error) as caught:
         decode_all(data, DecodePolicy.STRICT)
     assert caught.value.reason is reason  # type: ignore[attr-defined]
+
+
+def test_a_corrupt_length_near_the_end_of_input_hides_none_of_the_packets_it_claimed() -> None:
+    first = bytearray(packet(0))
+    first[16:17] = b"\x82\x07\xd0"  # claims 2000 bytes: far past the end of the input
+    ctx = DecodeContext(DecodePolicy.LENIENT)
+    stream = KlvStream(CODECS, ctx, max_packet_bytes=4096)
+    assert stream.feed(bytes(first) + packet(1) + packet(2)) == []  # might still complete
+    assert times(stream.close()) == [T0_US + 1, T0_US + 2]
+    assert ctx.counts.as_dict() == {"truncated": 1}
+
+
+def test_a_foreign_key_claiming_many_bytes_does_not_delay_our_packets() -> None:
+    foreign = bytes.fromhex("060e2b34020b01010e01030103000000") + b"\x82\x0f\x00"
+    ctx = DecodeContext(DecodePolicy.LENIENT)
+    stream = KlvStream(CODECS, ctx, max_packet_bytes=4096)
+    assert times(stream.feed(foreign + packet(0) + packet(1))) == [T0_US, T0_US + 1]
+    assert ctx.counts.as_dict() == {"unknown_key": 1}
+
+
+def eg0104_packet(t_us: int) -> bytes:
+    timestamp = (
+        bytes.fromhex("060e2b34010101010702010101050000") + b"\x08" + t_us.to_bytes(8, "big")
+    )
+    heading = bytes.fromhex("060e2b34010101070701100106000000") + b"\x04" + b"\x42\xb4\x00\x00"
+    value = timestamp + heading
+    return bytes.fromhex("060e2b34020101010e01010201010000") + bytes((len(value),)) + value
+
+
+def test_eg0104_packets_decode_and_the_item_keys_of_a_broken_one_are_only_debris() -> None:
+    broken = bytearray(eg0104_packet(T0_US))
+    broken[16] -= 3  # the items no longer fill the packet: refused, no checksum to tell
+    found, ctx = decode_all(bytes(broken) + eg0104_packet(T0_US + 1) + packet(2))
+    assert [p.standard for p in found] == [TelemetryStandard.EG0104, TelemetryStandard.ST0601]
+    assert found[0].items[1] == T0_US + 1
+    assert found[0].items[3] == 90.0  # heading, EG 0104 item 3 (IEEE float)
+    # One refusal for the broken packet; its item keys are not counted as packets of their own.
+    assert ctx.counts.as_dict() == {"truncated": 1}
