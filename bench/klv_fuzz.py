@@ -17,51 +17,24 @@ import traceback
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from bench.packets import APHILL, H264_KLV, file_packets, typical_packet
 from drone_ai.adapters.klv.ber import decode_length
-from drone_ai.adapters.klv.mpegts import read_klv_units
 from drone_ai.adapters.klv.policy import DecodeContext, DecodePolicy
 from drone_ai.adapters.klv.reader import CODECS, KlvTelemetryDecoder
-from drone_ai.adapters.klv.st0601 import ST0601, ST0601_KEY, checksum, encode_packet
+from drone_ai.adapters.klv.st0601 import ST0601, ST0601_KEY, checksum
 from drone_ai.adapters.klv.stream import KlvStream
 from drone_ai.errors import KlvError
 
-ROOT = Path(__file__).resolve().parent.parent
 MAX_PACKET_BYTES = 8192
 # A held-back packet is at most its key, a 9-byte BER length and MAX_PACKET_BYTES of value.
 MAX_BUFFERED_BYTES = MAX_PACKET_BYTES + 16 + 9
-TYPICAL_ITEMS: dict[int, object] = {
-    2: 1_700_000_000_000_000,
-    3: "MISSION01",
-    5: 10.0,
-    6: -1.5,
-    7: 3.0,
-    13: 38.5,
-    14: -77.25,
-    15: 1500.0,
-    16: 12.5,
-    17: 9.0,
-    18: 90.0,
-    19: -45.0,
-    20: 0.0,
-    21: 2500.0,
-    23: 38.51,
-    24: -77.26,
-    65: 17,
-}
 
 
 def corpus() -> list[bytes]:
     """Intact packets to mutate: real ST 0601 and EG 0104 packets, and typical ones."""
-    packets: list[bytes] = []
-    for path in (ROOT / "tests/data/h264_klv.ts", ROOT / "drone_ai/samples/aphill_klv_10s.ts"):
-        stream = b"".join(unit.data for unit in read_klv_units(path))
-        found = KlvStream(CODECS, DecodeContext(DecodePolicy.STRICT)).feed(stream)
-        packets += [stream[p.offset : p.offset + p.size] for p in found[:12]]
-    for index in range(8):
-        packets.append(encode_packet({**TYPICAL_ITEMS, 2: 1_700_000_000_000_000 + index}))
-    return packets
+    packets = file_packets(H264_KLV)[:12] + file_packets(APHILL)[:12]
+    return packets + [typical_packet(index) for index in range(8)]
 
 
 @dataclass

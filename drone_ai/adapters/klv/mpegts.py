@@ -1,12 +1,11 @@
 """KLV data streams out of an MPEG-TS file, through PyAV (FFmpeg's demuxer).
 
 STANAG 4609 carries KLV next to the video in two ways (MISB ST 1402): asynchronous streams
-(stream_type 0x06 with a "KLVA" registration descriptor; PTS optional) whose PES payloads are
-KLV packets as they are, and synchronous streams (stream_type 0x15, metadata carried in
-Metadata Access Units) whose PES payloads are one or more AU cells, each a 5-byte header before
-its KLV bytes. FFmpeg names both codecs "klv" and hands over the PES payload untouched, so the
-cells are unwrapped here. A payload that does not parse as cells is taken as plain KLV: the
-packet finder copes with whatever it is.
+(stream_type 0x06 with a "KLVA" registration descriptor, PES stream_id 0xBD, PTS optional)
+whose PES payloads are KLV packets as they are, and synchronous streams (stream_type 0x15 with a
+metadata descriptor, stream_id 0xFC, PTS required) whose PES payloads are Metadata AU cells,
+each a 5-byte header before its KLV bytes. FFmpeg names both codecs "klv"; what it leaves of the
+cell headers is unwrapped here (`unwrap_au_cells`).
 
 PyAV types never leave this module: callers get `KlvDataUnit`s of plain bytes and integers.
 """
@@ -19,11 +18,14 @@ from pathlib import Path
 
 import av
 
-from drone_ai.errors import SourceError
+from drone_ai.adapters.klv.ber import decode_length
+from drone_ai.errors import KlvError, SourceError
 
 _KLV_CODEC_NAME = "klv"
 _UL_PREFIX = b"\x06\x0e\x2b\x34"
 _AU_CELL_HEADER_BYTES = 5
+_RESERVED_BITS = 0x0F  # the low nibble of a cell header's third byte
+_KEY_BYTES = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,28 +38,50 @@ class KlvDataUnit:
 
 
 def unwrap_au_cells(payload: bytes) -> bytes:
-    """The KLV bytes of a payload of synchronous metadata (ST 1402 / H.222 metadata AU cells).
+    """The KLV bytes of one PES payload of a KLV data stream.
 
-    Each cell: metadata_service_id (8 bits), sequence_number (8), cell_fragment_indication (2),
-    decoder_config_flag (1), random_access_indicator (1), reserved (4), AU_cell_data_length
-    (16), then that many bytes. A payload that already starts with a KLV key, or whose cells do
-    not add up to exactly its length, is returned unchanged.
+    Synchronous metadata (H.222.0 2.12.4) comes in Metadata AU cells: metadata_service_id (8
+    bits), sequence_number (8), cell_fragment_indication (2), decoder_config_flag (1),
+    random_access_indicator (1), reserved (4, all ones), AU_cell_data_length (16), then the
+    data. FFmpeg removes the first cell's header of a stream_type 0x15 payload and leaves the
+    headers of any later cells. So a payload that starts with a KLV key and continues, after
+    that packet, with whole cells is unwrapped; so is one made of whole cells from its first
+    byte. Anything else (asynchronous KLV, or cells that do not add up) is returned unchanged:
+    the packet finder copes with whatever it is.
     """
     if payload.startswith(_UL_PREFIX):
-        return payload
-    cells: list[bytes] = []
-    pos = 0
+        first_end = _klv_packet_end(payload)
+        if first_end is None or first_end == len(payload):
+            return payload
+        rest = _cells(payload, first_end)
+        return payload[:first_end] + rest if rest is not None else payload
+    cells = _cells(payload, 0)
+    return cells if cells else payload
+
+
+def _klv_packet_end(payload: bytes) -> int | None:
+    try:
+        length, value_start = decode_length(payload, _KEY_BYTES, len(payload))
+    except KlvError:
+        return None
+    end = value_start + length
+    return end if end <= len(payload) else None
+
+
+def _cells(payload: bytes, pos: int) -> bytes | None:
+    """The joined data of the AU cells filling payload[pos:] exactly, or None."""
+    data: list[bytes] = []
     size = len(payload)
     while pos + _AU_CELL_HEADER_BYTES <= size:
-        length = int.from_bytes(payload[pos + 3 : pos + 5], "big")
+        if payload[pos + 2] & _RESERVED_BITS != _RESERVED_BITS:
+            return None
         start = pos + _AU_CELL_HEADER_BYTES
-        if start + length > size:
-            return payload
-        cells.append(payload[start : start + length])
-        pos = start + length
-    if pos != size or not cells:
-        return payload
-    return b"".join(cells)
+        stop = start + int.from_bytes(payload[pos + 3 : start], "big")
+        if stop > size:
+            return None
+        data.append(payload[start:stop])
+        pos = stop
+    return b"".join(data) if pos == size else None
 
 
 def read_klv_units(path: Path) -> Iterator[KlvDataUnit]:
