@@ -54,6 +54,8 @@ from drone_ai.adapters.klv.st0601_packs import (
     ImageHorizon,
     ImageHorizonFormat,
     Location,
+    MetadataSubstreamId,
+    MetadataSubstreamIdFormat,
     MiisCoreId,
     MiisCoreIdFormat,
     ViewDomain,
@@ -121,6 +123,10 @@ STRUCTURED: dict[type[ItemFormat], st.SearchStrategy[object]] = {
         ),
     ),
     MiisCoreIdFormat: _miis(),
+    MetadataSubstreamIdFormat: st.one_of(
+        st.builds(MetadataSubstreamId, st.integers(min_value=1, max_value=2**32 - 1)),
+        st.builds(MetadataSubstreamId, st.just(0), uuids),
+    ),
     ControlCommandFormat: st.builds(ControlCommand, oids, names, st.none() | st.integers(0, 2**63)),
     CountryCodesFormat: st.builds(
         CountryCodes, oids, st.none() | names, st.none() | names, st.none() | names

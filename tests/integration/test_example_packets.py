@@ -11,7 +11,12 @@ from drone_ai.adapters.klv.policy import DecodeContext, DecodePolicy
 from drone_ai.adapters.klv.reader import DecodedPacket, KlvTelemetryDecoder
 from drone_ai.adapters.klv.st0601 import ST0601, ST0601_KEY, checksum
 from drone_ai.adapters.klv.st0601_lists import AirbaseLocations
-from drone_ai.adapters.klv.st0601_packs import ControlCommand, FrameRate, MiisCoreId
+from drone_ai.adapters.klv.st0601_packs import (
+    ControlCommand,
+    FrameRate,
+    MetadataSubstreamId,
+    MiisCoreId,
+)
 from drone_ai.errors import KlvChecksumError, KlvRejectReason, KlvUnknownKeyError
 from tests.conftest import DATA_DIR
 
@@ -117,6 +122,7 @@ def test_the_full_local_set_of_the_standards_example_values_decodes() -> None:
         131: 1_529_588_637_122_999,
         136: 30,
         137: 5_025_678_901,
+        143: MetadataSubstreamId(7),
     }
     assert {tag: items[tag] for tag in expected} == expected
     floats = {13: 60.176822966978335, 14: 128.42675904204452, 96: 13898.5, 103: 23456.234375}

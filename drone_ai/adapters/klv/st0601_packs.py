@@ -329,3 +329,39 @@ class ViewDomainFormat(ItemFormat):
             extent = Imapb(0.0, 360.0, _INTERVAL_BYTES).encode(axis.range_deg)
             data += _field(start + extent)
         return data
+
+
+# --- Item 143: Metadata Substream ID Pack (ST 0601.19) ------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataSubstreamId:
+    """Which metadata substream a packet belongs to: a local ID, or 0 and a universal UUID."""
+
+    local_id: int
+    universal_id: bytes | None = None
+
+
+class MetadataSubstreamIdFormat(ItemFormat):
+    """Local ID (BER-OID); when it is 0, a 16-byte universal ID follows."""
+
+    __slots__ = ()
+
+    def decode(self, data: bytes) -> MetadataSubstreamId:
+        cursor = PackCursor(data, "metadata substream ID pack")
+        local_id = cursor.oid()
+        universal = cursor.take(_UUID_BYTES) if local_id == 0 else None
+        cursor.finish()
+        return MetadataSubstreamId(local_id, universal)
+
+    def encode(self, value: object) -> bytes:
+        value = expect(value, MetadataSubstreamId, "metadata substream ID pack")
+        if (value.local_id == 0) != (value.universal_id is not None) or (
+            value.universal_id is not None and len(value.universal_id) != _UUID_BYTES
+        ):
+            raise out_of_range(
+                "metadata substream ID pack",
+                "a 16-byte universal ID exactly when local ID is 0",
+                value,
+            )
+        return encode_oid(value.local_id) + (value.universal_id or b"")

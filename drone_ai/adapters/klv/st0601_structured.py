@@ -1,6 +1,7 @@
 """The ST 0601 items whose values are structures, and those kept as raw bytes.
 
-Kept raw, by design, are the items that nest a whole other MISB standard: each is a codec of its
+Kept raw, by design, are the items that nest a whole other MISB standard (or, for SDCC-FLP,
+a sparse covariance matrix defined by one): each is a codec of its
 own (VMTI alone is larger than ST 0601), and the tower does not act on them yet. They are
 carried intact, so that a recording or a re-encoded packet loses nothing.
 """
@@ -23,6 +24,7 @@ from drone_ai.adapters.klv.st0601_packs import (
     CountryCodesFormat,
     FrameRateFormat,
     ImageHorizonFormat,
+    MetadataSubstreamIdFormat,
     MiisCoreIdFormat,
     ViewDomainFormat,
 )
@@ -73,7 +75,6 @@ NESTED_STANDARDS: dict[int, tuple[str, str]] = {
     100: ("Segment Local Set", "MISB ST 1607"),
     101: ("Amend Local Set", "MISB ST 1607"),
     102: ("SDCC-FLP", "MISB ST 1010"),
-    143: ("Metadata Substream ID Pack", "MISB ST 0601.19"),
 }
 
 STRUCTURED_ITEMS: tuple[ItemSpec, ...] = (
@@ -95,5 +96,6 @@ STRUCTURED_ITEMS: tuple[ItemSpec, ...] = (
     ItemSpec(140, "Weapons Stores", WeaponsStoresFormat()),
     ItemSpec(141, "Waypoint List", WaypointListFormat()),
     ItemSpec(142, "View Domain", ViewDomainFormat()),
+    ItemSpec(143, "Metadata Substream ID Pack", MetadataSubstreamIdFormat()),
     *(ItemSpec(tag, name, RawBytes()) for tag, (name, _) in NESTED_STANDARDS.items()),
 )

@@ -182,7 +182,10 @@ class KlvStream:
             self._after_refusal = True
 
     def _refused(self, error: KlvError, start: int) -> int:
+        """Refuse the packet at `start` and search again from its second byte: the rest of it
+        is skipped as part of this refusal, unless a packet hides inside."""
         self._ctx.refuse(error)
+        self._ctx.counts.skipped_bytes += 1
         self._after_refusal = True
         return start + 1
 

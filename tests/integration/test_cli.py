@@ -1,0 +1,136 @@
+"""The `drone-ai` command line, run as a user would: in-process through `main`, and once
+through the installed console script."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from drone_ai.entrypoints.cli import EXIT_OK, EXIT_REFUSED, EXIT_UNREADABLE, main
+from tests.conftest import DATA_DIR
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_klv_dump_prints_one_json_object_per_packet_with_names_and_units(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "klv", "dump", str(DATA_DIR / "h264_klv.ts"))
+    assert code == EXIT_OK
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == 30
+    first = records[0]
+    assert first["standard"] == "MISB ST 0601"
+    assert first["time"] == "2008-10-24T00:13:29.913000Z"
+    latitude = next(item for item in first["items"] if item["tag"] == 13)
+    assert latitude["name"] == "Sensor Latitude"
+    assert latitude["unit"] == "deg"
+    assert latitude["value"] == pytest.approx(60.176822966978335)
+    security = next(item for item in first["items"] if item["tag"] == 48)
+    assert {
+        "tag": 1,
+        "name": "Security Classification",
+        "value": {"value": 1, "name": "UNCLASSIFIED"},
+    } in security["value"]
+    assert err.strip() == "rejected: none"
+
+
+def test_klv_dump_reads_raw_klv_files(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "klv", "dump", str(DATA_DIR / "st0902_annexc_dynamic_only.bin"))
+    assert code == EXIT_OK
+    [record] = [json.loads(line) for line in out.splitlines()]
+    assert record["t_us"] == 1_231_798_102_000_000
+    assert "stream" not in record
+
+
+def test_klv_dump_of_eg0104_names_its_items(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import SAMPLE_FLIGHT
+
+    code, out, _ = run(capsys, "klv", "dump", str(SAMPLE_FLIGHT))
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == EXIT_OK and len(records) == 300
+    names = {item["name"] for item in records[0]["items"]}
+    assert {"Device Latitude", "Angle to North", "Obliquity Angle"} <= names
+    assert records[0]["pts_90khz"] == 216_000
+
+
+def test_refused_packets_are_summarised_on_stderr_by_reason_and_do_not_fail_the_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    mixed = tmp_path / "mixed.klv"
+    good = (DATA_DIR / "st0902_annexc_dynamic_only.bin").read_bytes()
+    bad = (DATA_DIR / "st0601_annexc_dynamic_constant.klvdata.bin").read_bytes()
+    mixed.write_bytes(b"junk" + good + bad + good)
+    code, out, err = run(capsys, "klv", "dump", str(mixed))
+    assert code == EXIT_OK
+    assert len(out.splitlines()) == 2
+    assert err.strip() == "rejected: checksum_mismatch=1, garbage=1 (232 bytes skipped)"
+
+
+def test_strict_dump_stops_at_the_first_refused_packet(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bad = DATA_DIR / "st0601_annexc_dynamic_constant.klvdata.bin"
+    code, out, err = run(capsys, "klv", "dump", "--strict", str(bad))
+    assert code == EXIT_REFUSED
+    assert out == ""
+    assert "checksum_mismatch" in err
+
+
+def test_a_missing_file_is_unreadable_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "klv", "dump", str(tmp_path / "absent.ts"))
+    assert code == EXIT_UNREADABLE
+    assert out == ""
+    assert "absent.ts" in err
+
+
+def test_table_format_shows_one_row_per_sample(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "klv", "dump", "--format", "table", str(DATA_DIR / "mpeg2_klv.ts"))
+    lines = out.splitlines()
+    assert code == EXIT_OK
+    assert lines[0].split()[:3] == ["time", "(UTC)", "lat"]
+    assert len(lines) == 31
+    assert "60.176823" in lines[1]
+
+
+def test_demo_shows_the_embedded_flight(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "demo")
+    lines = out.splitlines()
+    assert code == EXIT_OK
+    assert lines[0] == "Sample flight aphill_klv_10s.ts: 300 telemetry samples over 10.0 s"
+    assert len(lines) == 1 + 1 + 300 + 1
+    assert lines[-1] == "rejected: none"
+
+
+def test_a_bad_setting_is_reported_not_raised(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRONE_AI_KLV_MAX_PACKET_BYTES", "lots")
+    code, _, err = run(capsys, "demo")
+    assert code == EXIT_UNREADABLE
+    assert "DRONE_AI_KLV_MAX_PACKET_BYTES" in err
+
+
+def test_the_installed_console_script_runs() -> None:
+    script = shutil.which("drone-ai", path=str(Path(sys.executable).parent))
+    assert script is not None, "the package is not installed with its console script"
+    done = subprocess.run(
+        [script, "klv", "dump", str(DATA_DIR / "st0902_annexc_dynamic_only.bin")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["standard"] == "MISB ST 0601"
