@@ -47,11 +47,13 @@ class KlvFileTelemetrySource:
         max_packet_bytes: int = DEFAULT_MAX_PACKET_BYTES,
     ) -> None:
         self._path = path
+        self._policy = policy
         self._ctx = DecodeContext(policy)
         self._max_packet_bytes = max_packet_bytes
 
     @property
     def counts(self) -> RejectCounts:
+        """What the latest pass over the file refused."""
         return self._ctx.counts
 
     @property
@@ -59,6 +61,8 @@ class KlvFileTelemetrySource:
         return self._ctx.counts.as_dict()
 
     def packets(self) -> Iterator[FilePacket]:
+        """Every packet of the file, in order; each call is a fresh pass with fresh counts."""
+        self._ctx = DecodeContext(self._policy)
         try:
             with self._path.open("rb") as file:
                 head = file.read(3 * _TS_PACKET_BYTES)

@@ -203,8 +203,7 @@ class KlvStream:
                 )
             )
             self._after_refusal = hides_ours
-        if not hides_ours:
-            self._ctx.counts.skipped_bytes += min(resume, len(buf)) - start
+        self._ctx.counts.skipped_bytes += min(resume, len(buf)) - start
         return resume
 
     def _first_known_key(self, buf: bytes, start: int, stop: int) -> int:
