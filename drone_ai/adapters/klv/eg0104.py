@@ -23,13 +23,13 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from domain.errors import InvalidValueError
 from domain.telemetry import LatLon, TelemetrySample, TelemetryStandard
 from drone_ai.adapters.klv.ber import decode_length
 from drone_ai.adapters.klv.formats import Float, ItemFormat, RawBytes, Text, UInt
 from drone_ai.adapters.klv.local_set import ItemSpec, LocalSetTable
 from drone_ai.adapters.klv.policy import DecodeContext
-from drone_ai.errors import KlvError, KlvFramingError, KlvRejectReason, KlvValueError
+from drone_ai.adapters.klv.sample_building import build_sample
+from drone_ai.errors import KlvError, KlvFramingError, KlvRejectReason
 
 EG0104_KEY = bytes.fromhex("060e2b34020101010e01010201010000")
 UNKNOWN_ITEMS = 0
@@ -171,14 +171,8 @@ _USED = frozenset(_FIELDS) | frozenset(_DIRECTIONS) | {1, *_CORNER_LATS, *_CORNE
 
 
 def sample_from_items(items: Mapping[int, object]) -> TelemetrySample:
-    """The sample an EG 0104 packet describes. Raises KlvValueError when it has no time stamp
-    or its values together break the sample's rules."""
-    t_us = items.get(1)
-    if type(t_us) is not int:
-        raise KlvValueError(
-            KlvRejectReason.MISSING_TIMESTAMP,
-            "EG 0104 packet: a User Defined Time Stamp expected, none arrived",
-        )
+    """The sample an EG 0104 packet describes (KlvValueError if it has no time stamp or its
+    values together break the sample's rules)."""
     fields: dict[str, Any] = {
         name: items[number] for number, name in _FIELDS.items() if items.get(number) is not None
     }
@@ -189,13 +183,7 @@ def sample_from_items(items: Mapping[int, object]) -> TelemetrySample:
     fields["other_items"] = MappingProxyType(
         {number: value for number, value in items.items() if number not in _USED}
     )
-    try:
-        fields["corners"] = _corners(items)
-        return TelemetrySample(t_us=t_us, standard=TelemetryStandard.EG0104, **fields)
-    except InvalidValueError as exc:
-        raise KlvValueError(
-            KlvRejectReason.ITEM_OUT_OF_RANGE, f"EG 0104 packet at t_us={t_us}: {exc}"
-        ) from exc
+    return build_sample(items.get(1), TelemetryStandard.EG0104, fields, lambda: _corners(items))
 
 
 def _corners(items: Mapping[int, object]) -> tuple[LatLon, LatLon, LatLon, LatLon] | None:

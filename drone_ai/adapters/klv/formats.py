@@ -77,6 +77,15 @@ def plain_json(value: object) -> Json:
     return repr(value)
 
 
+def decode_text(data: bytes, codec: str, what: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise KlvValueError(
+            KlvRejectReason.ITEM_BAD_TEXT, f"{what}: {codec} expected, got {data[:32]!r}"
+        ) from exc
+
+
 def encode_text(value: str, codec: str) -> bytes:
     try:
         return value.encode(codec)
@@ -266,12 +275,7 @@ class Text(ItemFormat):
     def decode(self, data: bytes) -> str:
         if len(data) > self.max_bytes:
             raise bad_length("text", f"at most {self.max_bytes} bytes", len(data))
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise KlvValueError(
-                KlvRejectReason.ITEM_BAD_TEXT, f"text: expected UTF-8, got {data[:32]!r}"
-            ) from exc
+        return decode_text(data, "utf-8", "text")
 
     def encode(self, value: object) -> bytes:
         if not isinstance(value, str):
@@ -356,12 +360,7 @@ class Utf16Text(ItemFormat):
     __slots__ = ()
 
     def decode(self, data: bytes) -> str:
-        try:
-            return data.decode("utf-16-be")
-        except UnicodeDecodeError as exc:
-            raise KlvValueError(
-                KlvRejectReason.ITEM_BAD_TEXT, f"text: UTF-16 expected, got {data[:32]!r}"
-            ) from exc
+        return decode_text(data, "utf-16-be", "text")
 
     def encode(self, value: object) -> bytes:
         if not isinstance(value, str):

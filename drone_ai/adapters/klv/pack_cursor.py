@@ -8,6 +8,7 @@ reads: a length only selects a slice of bytes that already arrived.
 from __future__ import annotations
 
 from drone_ai.adapters.klv.ber import decode_length, decode_oid
+from drone_ai.adapters.klv.formats import decode_text
 from drone_ai.errors import KlvError, KlvRejectReason, KlvValueError
 
 
@@ -61,13 +62,7 @@ class PackCursor:
         return self.take(self.length())
 
     def text(self, count: int) -> str:
-        raw = self.take(count)
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise KlvValueError(
-                KlvRejectReason.ITEM_BAD_TEXT, f"{self._what}: UTF-8 expected, got {raw[:32]!r}"
-            ) from exc
+        return decode_text(self.take(count), "utf-8", self._what)
 
     def finish(self) -> None:
         """Refuse bytes left over after the last field: the pack is not what it claims."""

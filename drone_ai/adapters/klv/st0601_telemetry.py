@@ -14,10 +14,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from domain.errors import InvalidValueError
 from domain.telemetry import LatLon, TelemetrySample, TelemetryStandard
+from drone_ai.adapters.klv.sample_building import build_sample
 from drone_ai.adapters.klv.st0601 import TIMESTAMP_TAG
-from drone_ai.errors import KlvRejectReason, KlvValueError
 
 # tag -> field, for items that carry one field as it is.
 FIELD_BY_TAG: dict[int, str] = {
@@ -65,14 +64,8 @@ _SHORT_RANGES = {6: 20.0, 7: 50.0}  # |value| the short pitch and roll items can
 
 
 def sample_from_items(items: Mapping[int, object]) -> TelemetrySample:
-    """The sample an ST 0601 packet describes. Raises KlvValueError when it has no time stamp
-    or its values together break the sample's rules."""
-    t_us = items.get(TIMESTAMP_TAG)
-    if type(t_us) is not int:
-        raise KlvValueError(
-            KlvRejectReason.MISSING_TIMESTAMP,
-            "ST 0601 packet: item 2 (precision time stamp) expected, none arrived",
-        )
+    """The sample an ST 0601 packet describes (KlvValueError if it has no time stamp or its
+    values together break the sample's rules)."""
     fields: dict[str, Any] = {}
     other: dict[int, object] = {}
     for tag, value in items.items():
@@ -87,13 +80,9 @@ def sample_from_items(items: Mapping[int, object]) -> TelemetrySample:
         if value is not None:
             fields[name] = value
     fields["other_items"] = MappingProxyType(other)
-    try:
-        fields["corners"] = _corners(items)
-        return TelemetrySample(t_us=t_us, standard=TelemetryStandard.ST0601, **fields)
-    except InvalidValueError as exc:
-        raise KlvValueError(
-            KlvRejectReason.ITEM_OUT_OF_RANGE, f"ST 0601 packet at t_us={t_us}: {exc}"
-        ) from exc
+    return build_sample(
+        items.get(TIMESTAMP_TAG), TelemetryStandard.ST0601, fields, lambda: _corners(items)
+    )
 
 
 def items_from_sample(sample: TelemetrySample) -> dict[int, object]:
