@@ -16,7 +16,7 @@ from typing import Any
 
 from domain.telemetry import LatLon, TelemetrySample, TelemetryStandard
 from drone_ai.adapters.klv.sample_building import build_sample
-from drone_ai.adapters.klv.st0601 import TIMESTAMP_TAG
+from drone_ai.adapters.klv.st0601 import TIMESTAMP_TAG, encode_packet
 
 # tag -> field, for items that carry one field as it is.
 FIELD_BY_TAG: dict[int, str] = {
@@ -110,6 +110,12 @@ def items_from_sample(sample: TelemetrySample) -> dict[int, object]:
             items[83 + 2 * index] = corner.lon_deg
     items.update(sample.other_items)
     return items
+
+
+def encode_sample(sample: TelemetrySample) -> bytes:
+    """A complete ST 0601 packet, checksum included, that decodes back to `sample` within the
+    resolution of its items."""
+    return encode_packet(items_from_sample(sample))
 
 
 def _corners(items: Mapping[int, object]) -> tuple[LatLon, LatLon, LatLon, LatLon] | None:

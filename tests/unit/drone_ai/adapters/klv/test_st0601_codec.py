@@ -14,7 +14,7 @@ from drone_ai.adapters.klv.st0601 import ST0601, encode_packet
 from drone_ai.adapters.klv.st0601_telemetry import (
     FIELD_BY_TAG,
     PREFERRED_FIELD_BY_TAG,
-    items_from_sample,
+    encode_sample,
     sample_from_items,
 )
 from drone_ai.adapters.klv.stream import KlvStream
@@ -124,9 +124,8 @@ samples = st.builds(
 def test_a_sample_survives_encoding_within_the_resolution_of_its_items(
     sample: TelemetrySample,
 ) -> None:
-    items = items_from_sample(sample)
     decoder = KlvTelemetryDecoder(DecodeContext(DecodePolicy.STRICT))
-    [packet] = decoder.feed(encode_packet(items))
+    [packet] = decoder.feed(encode_sample(sample))
     decoded = sample_from_items(packet.packet.items)
     for name in FIELD_TOLERANCE:
         expected, actual = getattr(sample, name), getattr(decoded, name)
