@@ -33,6 +33,7 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.klv_decode
 	$(BIN)/python -m bench.klv_fuzz
+	$(BIN)/python -m bench.georef
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

@@ -164,9 +164,14 @@ class CameraModel:
         y = (np.asarray(v_px, dtype=np.float64) - k.cy_px) / k.fy_px
         if k.distortion is not None:
             x, y = k.distortion.remove(x, y)
-        sensor = np.stack(np.broadcast_arrays(np.ones_like(x), x, y), axis=-1)
+        x, y = np.broadcast_arrays(x, y)
+        sensor = np.empty((*x.shape, 3))
+        sensor[..., 0] = 1.0
+        sensor[..., 1] = x
+        sensor[..., 2] = y
         rays = sensor @ self.ecef_from_sensor.T
-        return np.asarray(rays / np.linalg.norm(rays, axis=-1, keepdims=True), dtype=np.float64)
+        length = np.sqrt(np.einsum("...i,...i->...", rays, rays))
+        return np.asarray(rays / length[..., None], dtype=np.float64)
 
     def project(self, points_ecef_m: ArrayLike) -> tuple[Float, Float, NDArray[np.bool_]]:
         """Image coordinates (u, v) of ECEF points, and whether each is in front of the camera

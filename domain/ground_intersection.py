@@ -18,7 +18,7 @@ import enum
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from domain.geodesy import A_M, B_M, E2, ecef_to_geodetic
+from domain.geodesy import A_M, B_M, E2, NEAR_SURFACE_ITERATIONS, ecef_to_geodetic
 
 Float = NDArray[np.float64]
 
@@ -30,6 +30,11 @@ class RayStatus(enum.IntEnum):
     NO_INTERSECTION = 1  # at or above the horizon, or the surface is behind the camera
     GRAZING = 2  # meets the ground at less than the minimum depression angle
     BEYOND_MAX_RANGE = 3  # farther than the maximum slant range
+
+
+# Plain ints for the hot path (enum member lookups cost microseconds per call).
+_OK, _NO_INTERSECTION = int(RayStatus.OK), int(RayStatus.NO_INTERSECTION)
+_GRAZING, _BEYOND_MAX_RANGE = int(RayStatus.GRAZING), int(RayStatus.BEYOND_MAX_RANGE)
 
 
 def intersect_ground(
@@ -48,44 +53,51 @@ def intersect_ground(
     origin = np.asarray(origin_ecef_m, dtype=np.float64)
     d = np.asarray(directions_ecef, dtype=np.float64)
     h = np.asarray(ground_hae_m, dtype=np.float64)
-    scale = np.stack(np.broadcast_arrays(A_M + h, A_M + h, B_M + h), axis=-1)
+    if h.ndim == 0:  # one height for every ray: the common case, and cheaper
+        scale = np.array([A_M + h, A_M + h, B_M + h])
+    else:
+        scale = np.stack(np.broadcast_arrays(A_M + h, A_M + h, B_M + h), axis=-1)
     o = origin / scale
     v = d / scale
-    qa = np.sum(v * v, axis=-1)
-    qb = 2.0 * np.sum(o * v, axis=-1)
-    qc = np.sum(o * o, axis=-1) - 1.0
+    qa = np.einsum("...i,...i->...", v, v)
+    qb = 2.0 * np.einsum("...i,...i->...", o, v)
+    qc = np.einsum("...i,...i->...", o, o) - 1.0
     disc = qb * qb - 4.0 * qa * qc
     hits = disc >= 0.0
     root = np.sqrt(np.where(hits, disc, 0.0))
     # The numerically stable pair of roots; the nearer positive one is where the ray lands.
     q = -0.5 * (qb + np.copysign(root, qb))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t1, t2 = q / qa, qc / q
-    candidates = np.stack((t1, t2), axis=-1)
-    candidates = np.where(candidates > 0.0, candidates, np.inf)
-    t = np.min(candidates, axis=-1)
+    t1, t2 = q / qa, _divide(qc, q)
+    t = np.minimum(np.where(t1 > 0.0, t1, np.inf), np.where(t2 > 0.0, t2, np.inf))
     hits &= np.isfinite(t) & (qc > 0.0)  # qc <= 0: the camera is under the surface
     t = np.where(hits, t, np.nan)
     points = origin + t[..., None] * d
     # One Newton step on the geodetic height: the raised ellipsoid is not quite the surface of
     # constant height h. d(height)/dt is the ray's component along the local vertical.
-    _, _, height = ecef_to_geodetic(points)
+    _, _, height = ecef_to_geodetic(points, NEAR_SURFACE_ITERATIONS)
     up = _ellipsoid_normal(points)
-    climb = np.sum(d * up, axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = t - (height - h) / climb
+    climb = np.einsum("...i,...i->...", d, up)
+    t = t - _divide(height - h, climb)
     points = origin + t[..., None] * d
     # When several apply, the root cause wins: no hit, then a grazing angle (which is what
     # makes such points far), then the range.
-    status = np.full(t.shape, RayStatus.OK, dtype=np.uint8)
-    status[t > max_range_m] = RayStatus.BEYOND_MAX_RANGE
-    status[-climb < np.sin(np.radians(min_depression_deg))] = RayStatus.GRAZING
-    status[~hits] = RayStatus.NO_INTERSECTION
+    status = np.full(t.shape, _OK, dtype=np.uint8)
+    status[t > max_range_m] = _BEYOND_MAX_RANGE
+    status[-climb < np.sin(np.radians(min_depression_deg))] = _GRAZING
+    status[~hits] = _NO_INTERSECTION
     return points, t, status
+
+
+def _divide(numerator: Float, denominator: Float) -> Float:
+    """numerator / denominator, NaN where the denominator is 0 (and no warning raised)."""
+    out = np.full(np.broadcast(numerator, denominator).shape, np.nan)
+    np.divide(numerator, denominator, out=out, where=denominator != 0.0)
+    return out
 
 
 def _ellipsoid_normal(points_ecef_m: Float) -> Float:
     """Unit outward normal of the ellipsoid family through each point (the local vertical)."""
     x, y, z = points_ecef_m[..., 0], points_ecef_m[..., 1], points_ecef_m[..., 2]
     normal = np.stack((x, y, z / (1.0 - E2)), axis=-1)
-    return np.asarray(normal / np.linalg.norm(normal, axis=-1, keepdims=True), dtype=np.float64)
+    length = np.sqrt(np.einsum("...i,...i->...", normal, normal))
+    return np.asarray(normal / length[..., None], dtype=np.float64)
