@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.klv_decode
 	$(BIN)/python -m bench.klv_fuzz
 	$(BIN)/python -m bench.georef
+	$(BIN)/python -m bench.georef_real
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

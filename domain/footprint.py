@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from domain.camera import CameraModel
-from domain.geodesy import NEAR_SURFACE_ITERATIONS, ecef_to_geodetic
+from domain.geodesy import NEAR_SURFACE_ITERATIONS, ecef_to_geodetic, geodetic_to_ned
 from domain.ground_intersection import RayStatus, intersect_ground
 
 Float = NDArray[np.float64]
@@ -104,3 +104,12 @@ def frame_footprint(
         for i in range(5)
     ]
     return Footprint(ground[0], (ground[1], ground[2], ground[3], ground[4]))
+
+
+def horizontal_distance_m(
+    lat_deg: float, lon_deg: float, ref_lat_deg: float, ref_lon_deg: float
+) -> float:
+    """Distance on the ground between two points, in the tangent plane at the second (exact
+    to millimetres over the few kilometres a footprint spans)."""
+    north, east, _ = geodetic_to_ned(lat_deg, lon_deg, 0.0, ref_lat_deg, ref_lon_deg, 0.0)
+    return float(np.hypot(north, east))
