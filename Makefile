@@ -10,6 +10,7 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python 'egm96==0.3.0'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -75,7 +75,7 @@ def intersect_ground(
     # One Newton step on the geodetic height: the raised ellipsoid is not quite the surface of
     # constant height h. d(height)/dt is the ray's component along the local vertical.
     _, _, height = ecef_to_geodetic(points, NEAR_SURFACE_ITERATIONS)
-    up = _ellipsoid_normal(points)
+    up = ellipsoid_normal(points)
     climb = np.einsum("...i,...i->...", d, up)
     t = t - _divide(height - h, climb)
     points = origin + t[..., None] * d
@@ -95,7 +95,7 @@ def _divide(numerator: Float, denominator: Float) -> Float:
     return out
 
 
-def _ellipsoid_normal(points_ecef_m: Float) -> Float:
+def ellipsoid_normal(points_ecef_m: Float) -> Float:
     """Unit outward normal of the ellipsoid family through each point (the local vertical)."""
     x, y, z = points_ecef_m[..., 0], points_ecef_m[..., 1], points_ecef_m[..., 2]
     normal = np.stack((x, y, z / (1.0 - E2)), axis=-1)

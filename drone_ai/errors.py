@@ -9,6 +9,7 @@ boundary (`raise X from exc`); the domain's own tree is `domain.errors.DomainErr
      │    ├── KlvUnknownKeyError  a well-framed packet whose universal key we do not decode
      │    └── KlvValueError       an item's bytes break its format (length, range, text, ...)
      ├── SourceError              an input could not be opened or read at all
+     ├── GeoidUnavailableError    no geoid model to convert MSL and HAE: never guessed
      └── ConfigError              a setting is missing or malformed
 
 Every KLV refusal carries a `KlvRejectReason`, so that a lenient decoder can count what it
@@ -73,3 +74,8 @@ class SourceError(DroneAIError):
 
 class ConfigError(DroneAIError):
     """A setting is missing or malformed; the message names the variable."""
+
+
+class GeoidUnavailableError(DroneAIError):
+    """The geoid model cannot answer (not installed, no data there): heights above sea level
+    cannot be turned into heights above the ellipsoid, and no ballpark value stands in."""

@@ -9,7 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Protocol
 
+import numpy as np
+from numpy.typing import NDArray
+
 from domain.telemetry import TelemetrySample
+
+Float = NDArray[np.float64]
 
 
 class TelemetrySource(Protocol):
@@ -22,4 +27,26 @@ class TelemetrySource(Protocol):
     @property
     def rejected(self) -> Mapping[str, int]:
         """How many packets, items or runs of bytes were refused so far, by reason."""
+        ...
+
+
+class GeoidModel(Protocol):
+    """Height of the geoid (mean sea level) above the WGS-84 ellipsoid: HAE = MSL + N."""
+
+    @property
+    def name(self) -> str: ...
+
+    def undulation_m(self, lat_deg: Float, lon_deg: Float) -> Float:
+        """N in metres at each point; raises GeoidUnavailableError rather than guess."""
+        ...
+
+
+class TerrainModel(Protocol):
+    """Ground heights above the ellipsoid from an elevation model."""
+
+    @property
+    def name(self) -> str: ...
+
+    def height_hae_m(self, lat_deg: Float, lon_deg: Float) -> Float:
+        """HAE in metres at each point, NaN where the model has no data."""
         ...

@@ -1,0 +1,1 @@
+"""Geoid models: mean sea level above the WGS-84 ellipsoid."""
