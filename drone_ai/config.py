@@ -1,16 +1,32 @@
 """The application's settings: one frozen value, from DRONE_AI_* environment variables.
 
-Defaults run on a laptop: no AWS, no GPU.
+Defaults run on a laptop: no AWS, no GPU, no elevation model (the ground falls back to the
+frame-centre height the platform sends, then to sea level), EGM96 for sea level.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import enum
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from drone_ai.errors import ConfigError
 
 _PREFIX = "DRONE_AI_"
+
+
+class AzimuthSetting(enum.Enum):
+    """How EG 0104 sources measure the line of sight's azimuth."""
+
+    TRUE = "true"  # as the standard says
+    UTM_GRID = "utm-grid"  # measured on the real Fort A.P. Hill feed (see domain/pose.py)
+
+
+class DemDatum(enum.Enum):
+    GEOID = "geoid"
+    ELLIPSOID = "ellipsoid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +36,17 @@ class Settings:
     klv_max_packet_bytes: int = 65_536
     # Refuse a whole input at its first bad packet, instead of counting and skipping.
     klv_strict: bool = False
+    # Sea level: EGM96 unless a constant undulation (m) is configured for a small area.
+    geoid_undulation_m: float | None = None
+    # A GeoTIFF elevation model (EPSG:4326), its heights above the geoid or the ellipsoid.
+    dem_path: Path | None = None
+    dem_datum: DemDatum = DemDatum.GEOID
+    # The ground height above sea level when neither a DEM nor the KLV gives one.
+    ground_msl_m: float = 0.0
+    eg0104_azimuth: AzimuthSetting = AzimuthSetting.TRUE
+    # Ground points farther than this, or seen flatter than this, are flagged, not trusted.
+    max_slant_range_m: float = 20_000.0
+    min_depression_deg: float = 3.0
 
     def __post_init__(self) -> None:
         if not 32 <= self.klv_max_packet_bytes <= 16 * 1024 * 1024:
@@ -27,21 +54,68 @@ class Settings:
                 f"{_PREFIX}KLV_MAX_PACKET_BYTES: expected 32 to 16 MiB, "
                 f"got {self.klv_max_packet_bytes}"
             )
+        if not 0.0 < self.max_slant_range_m <= 1_000_000.0:
+            raise ConfigError(
+                f"{_PREFIX}MAX_SLANT_RANGE_M: expected (0, 1e6], got {self.max_slant_range_m}"
+            )
+        if not 0.0 <= self.min_depression_deg < 90.0:
+            raise ConfigError(
+                f"{_PREFIX}MIN_DEPRESSION_DEG: expected [0, 90), got {self.min_depression_deg}"
+            )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
-        values: dict[str, object] = {}
-        raw = env.get(f"{_PREFIX}KLV_MAX_PACKET_BYTES")
-        if raw is not None:
+        values: dict[str, Any] = {}
+        for field_name, parse in _PARSERS.items():
+            variable = _PREFIX + field_name.upper()
+            raw = env.get(variable)
+            if raw is None:
+                continue
             try:
-                values["klv_max_packet_bytes"] = int(raw)
+                values[field_name] = parse(raw)
             except ValueError as exc:
-                raise ConfigError(
-                    f"{_PREFIX}KLV_MAX_PACKET_BYTES: expected an integer, got {raw!r}"
-                ) from exc
-        raw = env.get(f"{_PREFIX}KLV_STRICT")
-        if raw is not None:
-            if raw.lower() not in ("0", "1", "true", "false"):
-                raise ConfigError(f"{_PREFIX}KLV_STRICT: expected 0/1/true/false, got {raw!r}")
-            values["klv_strict"] = raw.lower() in ("1", "true")
-        return cls(**values)  # type: ignore[arg-type]
+                raise ConfigError(f"{variable}: {exc}, got {raw!r}") from exc
+        return cls(**values)
+
+
+def _boolean(raw: str) -> bool:
+    if raw.lower() not in ("0", "1", "true", "false"):
+        raise ValueError("expected 0/1/true/false")
+    return raw.lower() in ("1", "true")
+
+
+def _number(raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError("expected a number") from None
+
+
+def _integer(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError("expected an integer") from None
+
+
+def _choice(kind: type[enum.Enum]) -> Callable[[str], enum.Enum]:
+    def parse(raw: str) -> enum.Enum:
+        try:
+            return kind(raw)
+        except ValueError:
+            raise ValueError(f"expected one of {', '.join(str(m.value) for m in kind)}") from None
+
+    return parse
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "klv_max_packet_bytes": _integer,
+    "klv_strict": _boolean,
+    "geoid_undulation_m": _number,
+    "dem_path": Path,
+    "dem_datum": _choice(DemDatum),
+    "ground_msl_m": _number,
+    "eg0104_azimuth": _choice(AzimuthSetting),
+    "max_slant_range_m": _number,
+    "min_depression_deg": _number,
+}

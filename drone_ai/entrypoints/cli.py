@@ -4,7 +4,8 @@
                                       of the embedded sample flight, as a table)
     drone-ai klv dump FILE            every KLV packet of a .ts or raw .klv/.bin file, as one
                                       JSON object per line (or --format table); what was
-                                      refused is summarised on stderr by reason
+                                      refused is summarised on stderr by reason; --footprint
+                                      adds our frame centre and corners beside the reported
 
 Exit codes: 0 when the input was read (refused packets are reported, not fatal); 1 when
 --strict met a packet it refused; 2 when the input could not be read or the usage is wrong.
@@ -13,6 +14,7 @@ Exit codes: 0 when the input was read (refused packets are reported, not fatal);
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -20,9 +22,9 @@ from pathlib import Path
 from typing import TextIO
 
 from drone_ai import bootstrap
-from drone_ai.config import Settings
+from drone_ai.config import AzimuthSetting, Settings
 from drone_ai.entrypoints.telemetry_render import packet_json, rejected_summary, telemetry_table
-from drone_ai.errors import ConfigError, KlvError, SourceError
+from drone_ai.errors import ConfigError, GeoidUnavailableError, KlvError, SourceError
 from drone_ai.services.telemetry_review import review_telemetry
 
 EXIT_OK = 0
@@ -35,7 +37,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env(os.environ)
         if getattr(args, "strict", False):
-            settings = Settings(settings.klv_max_packet_bytes, klv_strict=True)
+            settings = dataclasses.replace(settings, klv_strict=True)
+        if getattr(args, "azimuth_reference", None):
+            settings = dataclasses.replace(
+                settings, eg0104_azimuth=AzimuthSetting(args.azimuth_reference)
+            )
         code: int = args.run(args, settings, sys.stdout, sys.stderr)
     except ConfigError as exc:
         print(f"drone-ai: configuration: {exc}", file=sys.stderr)
@@ -62,6 +68,16 @@ def _parser() -> argparse.ArgumentParser:
     dump.add_argument(
         "--strict", action="store_true", help="stop at the first refused packet (exit code 1)"
     )
+    dump.add_argument(
+        "--footprint",
+        action="store_true",
+        help="add our frame centre and corners, computed from the pose, next to the reported ones",
+    )
+    dump.add_argument(
+        "--azimuth-reference",
+        choices=[setting.value for setting in AzimuthSetting],
+        help="how this EG 0104 source measures azimuths (default: DRONE_AI_EG0104_AZIMUTH)",
+    )
     dump.set_defaults(run=_klv_dump)
     return parser
 
@@ -83,15 +99,16 @@ def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
 
 def _klv_dump(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     source = bootstrap.telemetry_file_source(args.file, settings)
+    georeferencer = bootstrap.georeferencer(settings) if args.footprint else None
     code = EXIT_OK
     try:
         if args.format == "table":
-            for line in telemetry_table(source.samples()):
+            for line in telemetry_table(source.samples(), georeferencer):
                 print(line, file=out)
         else:
             for packet in source.packets():
-                print(packet_json(packet), file=out)
-    except SourceError as exc:
+                print(packet_json(packet, georeferencer), file=out)
+    except (SourceError, GeoidUnavailableError) as exc:
         print(f"drone-ai: {exc}", file=err)
         return EXIT_UNREADABLE
     except KlvError as exc:

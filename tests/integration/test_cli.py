@@ -134,3 +134,35 @@ def test_the_installed_console_script_runs() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["standard"] == "MISB ST 0601"
+
+
+def test_footprint_puts_our_centre_and_corners_beside_the_reported_ones(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.conftest import SAMPLE_FLIGHT
+
+    args = ("klv", "dump", "--footprint", "--azimuth-reference", "utm-grid", str(SAMPLE_FLIGHT))
+    code, out, _ = run(capsys, *args)
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == EXIT_OK and len(records) == 300
+    footprint = records[0]["footprint"]
+    assert footprint["centre"]["method"] == "pose_ellipsoid"
+    assert footprint["centre"]["offset_from_reported_m"] < 3.4  # the budget of the real-flight test
+    assert len(footprint["corners"]) == 4
+    assert "EGM96" in footprint["ground"]
+    assert "azimuth read as UTM grid north" in footprint["notes"]
+
+
+def test_footprint_table_shows_how_far_off_each_frame_is(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.conftest import SAMPLE_FLIGHT
+
+    code, out, _ = run(
+        capsys, "klv", "dump", "--footprint", "--format", "table", str(SAMPLE_FLIGHT)
+    )
+    lines = out.splitlines()
+    assert code == EXIT_OK
+    assert lines[0].endswith("centre off m corner off m")
+    # Read as the standard says (true north), this feed is about 73 m off: see domain/pose.py.
+    assert 60.0 < float(lines[1].split()[-2]) < 80.0
