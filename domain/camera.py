@@ -157,8 +157,8 @@ class CameraModel:
             lat_deg, lon_deg, hae_m, frame_rotation(*look_az_el_roll_deg), intrinsics
         )
 
-    def pixel_rays(self, u_px: ArrayLike, v_px: ArrayLike) -> Float:
-        """Unit ECEF directions of the rays through image points (u right, v down)."""
+    def sensor_directions(self, u_px: ArrayLike, v_px: ArrayLike) -> Float:
+        """Directions (not unit) in the sensor frame of the rays through image points."""
         k = self.intrinsics
         x = (np.asarray(u_px, dtype=np.float64) - k.cx_px) / k.fx_px
         y = (np.asarray(v_px, dtype=np.float64) - k.cy_px) / k.fy_px
@@ -169,7 +169,11 @@ class CameraModel:
         sensor[..., 0] = 1.0
         sensor[..., 1] = x
         sensor[..., 2] = y
-        rays = sensor @ self.ecef_from_sensor.T
+        return sensor
+
+    def pixel_rays(self, u_px: ArrayLike, v_px: ArrayLike) -> Float:
+        """Unit ECEF directions of the rays through image points (u right, v down)."""
+        rays = self.sensor_directions(u_px, v_px) @ self.ecef_from_sensor.T
         length = np.sqrt(np.einsum("...i,...i->...", rays, rays))
         return np.asarray(rays / length[..., None], dtype=np.float64)
 

@@ -14,6 +14,7 @@ and callers must not show them as positions.
 from __future__ import annotations
 
 import enum
+import math
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -54,7 +55,8 @@ def intersect_ground(
     d = np.asarray(directions_ecef, dtype=np.float64)
     h = np.asarray(ground_hae_m, dtype=np.float64)
     if h.ndim == 0:  # one height for every ray: the common case, and cheaper
-        scale = np.array([A_M + h, A_M + h, B_M + h])
+        height_m = float(h)
+        scale = np.array((A_M + height_m, A_M + height_m, B_M + height_m))
     else:
         scale = np.stack(np.broadcast_arrays(A_M + h, A_M + h, B_M + h), axis=-1)
     o = origin / scale
@@ -81,10 +83,12 @@ def intersect_ground(
     points = origin + t[..., None] * d
     # When several apply, the root cause wins: no hit, then a grazing angle (which is what
     # makes such points far), then the range.
-    status = np.full(t.shape, _OK, dtype=np.uint8)
-    status[t > max_range_m] = _BEYOND_MAX_RANGE
-    status[-climb < np.sin(np.radians(min_depression_deg))] = _GRAZING
-    status[~hits] = _NO_INTERSECTION
+    grazing = -climb < math.sin(math.radians(min_depression_deg))
+    status = np.where(
+        ~hits,
+        _NO_INTERSECTION,
+        np.where(grazing, _GRAZING, np.where(t > max_range_m, _BEYOND_MAX_RANGE, _OK)),
+    ).astype(np.uint8)
     return points, t, status
 
 

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from domain.camera import CameraModel, Intrinsics
-from domain.footprint import frame_footprint
+from domain.footprint import frame_footprint, frame_footprints
 from domain.geodesy import geodetic_to_ned
 
 LIMITS = {"max_range_m": 20_000.0, "min_depression_deg": 2.0}
@@ -50,3 +50,13 @@ def test_corners_above_the_horizon_are_clipped_to_the_last_usable_ground() -> No
 
 def test_a_frame_whose_centre_sees_no_ground_has_no_footprint() -> None:
     assert frame_footprint(camera(5.0), 0.0, **LIMITS) is None
+
+
+def test_footprints_of_many_frames_at_once_equal_those_of_each_alone() -> None:
+    cameras = [camera(-90.0), camera(-8.0), camera(5.0), camera(-45.0, hae_m=3_000.0)]
+    heights = [0.0, 10.0, 0.0, 250.0]
+    batched = frame_footprints(cameras, heights, **LIMITS)
+    alone = [frame_footprint(c, h, **LIMITS) for c, h in zip(cameras, heights, strict=True)]
+    assert batched[2] is None and alone[2] is None
+    for one, other in zip(batched, alone, strict=True):
+        assert one == other
