@@ -83,7 +83,7 @@ def frame_footprints(
     heights = np.asarray(ground_hae_m, dtype=np.float64)[:, None]
     points, slant, status = intersect_ground(origins, rays, heights, **limits)
     clipped = status != _OK
-    for frame in np.flatnonzero(clipped.any(axis=1) & ~clipped[:, 0]):
+    for frame in map(int, np.flatnonzero(clipped.any(axis=1) & ~clipped[:, 0])):
         _clip(
             cameras[frame],
             float(heights[frame, 0]),
