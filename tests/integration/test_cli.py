@@ -166,3 +166,36 @@ def test_footprint_table_shows_how_far_off_each_frame_is(
     assert lines[0].endswith("centre off m corner off m")
     # Read as the standard says (true north), this feed is about 73 m off: see domain/pose.py.
     assert 60.0 < float(lines[1].split()[-2]) < 80.0
+
+
+def test_footprint_lands_on_an_elevation_model_when_one_is_configured(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import numpy as np
+    import rasterio
+    from rasterio.transform import Affine
+
+    from tests.conftest import SAMPLE_FLIGHT
+
+    # Flat ground at sea level around Fort A.P. Hill: what the aircraft itself assumed.
+    dem = tmp_path / "aphill_dem.tif"
+    with rasterio.open(
+        dem,
+        "w",
+        driver="GTiff",
+        width=40,
+        height=40,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=Affine(0.005, 0.0, -77.45, 0.0, -0.005, 38.25),
+    ) as raster:
+        raster.write(np.zeros((40, 40), dtype=np.float32), 1)
+    monkeypatch.setenv("DRONE_AI_DEM_PATH", str(dem))
+    monkeypatch.setenv("DRONE_AI_EG0104_AZIMUTH", "utm-grid")
+    code, out, _ = run(capsys, "klv", "dump", "--footprint", str(SAMPLE_FLIGHT))
+    footprint = json.loads(out.splitlines()[0])["footprint"]
+    assert code == EXIT_OK
+    assert footprint["centre"]["method"] == "pose_dem"
+    assert footprint["ground"].startswith("DEM aphill_dem.tif")
+    assert footprint["centre"]["offset_from_reported_m"] < 3.4
