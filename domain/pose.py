@@ -71,9 +71,7 @@ def camera_from_sample(
     """The camera that took the frame `sample` describes, at `sensor_hae_m` (the caller
     resolves the height: the sample may carry it above the ellipsoid or above sea level).
     Raises PoseIncompleteError naming what is missing."""
-    lat, lon, hfov = sample.sensor_lat_deg, sample.sensor_lon_deg, sample.hfov_deg
-    if lat is None or lon is None or hfov is None:
-        raise PoseIncompleteError(_absent(sensor_lat_deg=lat, sensor_lon_deg=lon, hfov_deg=hfov))
+    lat, lon, hfov = _required(sample, "sensor_lat_deg", "sensor_lon_deg", "hfov_deg")
     intrinsics = Intrinsics.from_fov(width_px, height_px, hfov, sample.vfov_deg)
     notes: list[str] = []
     if intrinsics.square_pixels_assumed:
@@ -81,36 +79,27 @@ def camera_from_sample(
     if sample.standard is TelemetryStandard.EG0104:
         rotation = _world_pointing(sample, lat, lon, conventions, notes)
     else:
-        rotation = _relative_pointing(sample)
+        rotation = sensor_from_ned(*_required(sample, *_ST0601_POINTING))
     return CameraModel.from_pose(lat, lon, sensor_hae_m, rotation, intrinsics, tuple(notes))
 
 
-def _absent(**fields: float | None) -> list[str]:
-    return [name for name, value in fields.items() if value is None]
+_ST0601_POINTING = (
+    "platform_heading_deg",
+    "platform_pitch_deg",
+    "platform_roll_deg",
+    "sensor_rel_az_deg",
+    "sensor_rel_el_deg",
+    "sensor_rel_roll_deg",
+)
 
 
-def _relative_pointing(sample: TelemetrySample) -> NDArray[np.float64]:
-    s = sample
-    angles = (
-        s.platform_heading_deg,
-        s.platform_pitch_deg,
-        s.platform_roll_deg,
-        s.sensor_rel_az_deg,
-        s.sensor_rel_el_deg,
-        s.sensor_rel_roll_deg,
-    )
-    if any(angle is None for angle in angles):
-        raise PoseIncompleteError(
-            _absent(
-                platform_heading_deg=s.platform_heading_deg,
-                platform_pitch_deg=s.platform_pitch_deg,
-                platform_roll_deg=s.platform_roll_deg,
-                sensor_rel_az_deg=s.sensor_rel_az_deg,
-                sensor_rel_el_deg=s.sensor_rel_el_deg,
-                sensor_rel_roll_deg=s.sensor_rel_roll_deg,
-            )
-        )
-    return sensor_from_ned(*(float(angle or 0.0) for angle in angles))  # all present: checked
+def _required(sample: TelemetrySample, *names: str) -> list[float]:
+    """The values of the named fields, or PoseIncompleteError naming those that are absent."""
+    values = {name: getattr(sample, name) for name in names}
+    missing = [name for name, value in values.items() if value is None]
+    if missing:
+        raise PoseIncompleteError(missing)
+    return [float(value) for value in values.values()]
 
 
 def _world_pointing(
@@ -120,11 +109,7 @@ def _world_pointing(
     conventions: PointingConventions,
     notes: list[str],
 ) -> NDArray[np.float64]:
-    azimuth, elevation = sample.sensor_true_az_deg, sample.sensor_obliquity_deg
-    if azimuth is None or elevation is None:
-        raise PoseIncompleteError(
-            _absent(sensor_true_az_deg=azimuth, sensor_obliquity_deg=elevation)
-        )
+    azimuth, elevation = _required(sample, "sensor_true_az_deg", "sensor_obliquity_deg")
     if conventions.azimuth_reference is AzimuthReference.UTM_GRID_NORTH:
         azimuth += utm_meridian_convergence_deg(lat, lon)
         notes.append("azimuth read as UTM grid north")

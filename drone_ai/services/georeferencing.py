@@ -157,8 +157,7 @@ class Georeferencer:
     def _fallback_ground(self, sample: TelemetrySample) -> tuple[float, str]:
         if sample.frame_center_hae_m is not None:
             return sample.frame_center_hae_m, "KLV frame-centre height (HAE)"
-        lat = sample.frame_center_lat_deg or sample.sensor_lat_deg or 0.0
-        lon = sample.frame_center_lon_deg or sample.sensor_lon_deg or 0.0
+        lat, lon = _ground_reference(sample)
         if sample.frame_center_elev_msl_m is not None:
             return (
                 sample.frame_center_elev_msl_m + self._undulation(lat, lon),
@@ -171,6 +170,15 @@ class Georeferencer:
 
     def _undulation(self, lat: float, lon: float) -> float:
         return float(self._geoid.undulation_m(np.array(lat), np.array(lon)))
+
+
+def _ground_reference(sample: TelemetrySample) -> tuple[float, float]:
+    """Where to ask the geoid for the ground: the frame centre, else below the sensor."""
+    if sample.frame_center_lat_deg is not None and sample.frame_center_lon_deg is not None:
+        return sample.frame_center_lat_deg, sample.frame_center_lon_deg
+    if sample.sensor_lat_deg is not None and sample.sensor_lon_deg is not None:
+        return sample.sensor_lat_deg, sample.sensor_lon_deg
+    return 0.0, 0.0  # nowhere known: the pose will be refused anyway
 
 
 def _nominal_size(sample: TelemetrySample) -> tuple[int, int]:
