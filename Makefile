@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.klv_fuzz
 	$(BIN)/python -m bench.georef
 	$(BIN)/python -m bench.georef_real
+	$(BIN)/python -m bench.render
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

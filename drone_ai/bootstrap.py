@@ -11,6 +11,9 @@ from domain.pose import AzimuthReference, PointingConventions
 from drone_ai.adapters.geoid.egm96 import ConstantGeoid, Egm96Geoid
 from drone_ai.adapters.klv.files import KlvFileTelemetrySource
 from drone_ai.adapters.klv.policy import DecodePolicy
+from drone_ai.adapters.simulator.files import Progress, write_files
+from drone_ai.adapters.simulator.flight import SimulatedFlight
+from drone_ai.adapters.simulator.scenario import load_scenario
 from drone_ai.adapters.terrain.geotiff import GeoTiffTerrain, VerticalDatum
 from drone_ai.config import AzimuthSetting, DemDatum, Settings
 from drone_ai.ports import GeoidModel, TerrainModel
@@ -54,3 +57,10 @@ def georeferencer(settings: Settings) -> Georeferencer:
         ground_msl_m=settings.ground_msl_m,
     )
     return Georeferencer(geoid, terrain, policy)
+
+
+def simulate_to_files(
+    scenario: Path | None, out_dir: Path, progress: Progress | None = None
+) -> None:
+    """Fly the scenario (the default one when None) and write its files into `out_dir`."""
+    write_files(SimulatedFlight(load_scenario(scenario)), out_dir, progress)

@@ -2,6 +2,7 @@
 
     drone-ai demo                     the main job on embedded defaults (today: the telemetry
                                       of the embedded sample flight, as a table)
+    drone-ai simulate [SCENARIO] --out DIR   a simulated flight: frames, ST 0601 KLV, truth
     drone-ai klv dump FILE            every KLV packet of a .ts or raw .klv/.bin file, as one
                                       JSON object per line (or --format table); what was
                                       refused is summarised on stderr by reason; --footprint
@@ -79,6 +80,15 @@ def _parser() -> argparse.ArgumentParser:
         help="how this EG 0104 source measures azimuths (default: DRONE_AI_EG0104_AZIMUTH)",
     )
     dump.set_defaults(run=_klv_dump)
+
+    simulate = commands.add_parser("simulate", help="fly a simulated drone with ground truth")
+    simulate.add_argument(
+        "scenario", type=Path, nargs="?", help="a JSON scenario (default: a 60 s orbit)"
+    )
+    simulate.add_argument(
+        "--out", type=Path, required=True, help="a folder for frames, KLV and truth"
+    )
+    simulate.set_defaults(run=_simulate)
     return parser
 
 
@@ -94,6 +104,20 @@ def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
         for line in telemetry_table(review.samples):
             print(line, file=out)
         print(rejected_summary(review.rejected, source.counts.skipped_bytes), file=out)
+    return EXIT_OK
+
+
+def _simulate(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    def progress(done: int, total: int) -> None:
+        if done % 100 == 0 or done == total:
+            print(f"simulate: {done}/{total} frames", file=err, flush=True)
+
+    try:
+        bootstrap.simulate_to_files(args.scenario, args.out, progress)
+    except SourceError as exc:
+        print(f"drone-ai: {exc}", file=err)
+        return EXIT_UNREADABLE
+    print(f"simulate: wrote {args.out}", file=out)
     return EXIT_OK
 
 

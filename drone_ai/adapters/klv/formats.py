@@ -52,9 +52,9 @@ def require_int(value: object, what: str) -> int:
 
 
 def require_float(value: object, what: str) -> float:
-    if type(value) not in (int, float):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise out_of_range(what, "a number", value)
-    return float(value)  # type: ignore[arg-type]
+    return float(value)
 
 
 def plain_json(value: object) -> Json:
