@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck layers unit bench fuzz clean
+.PHONY: demo test tools lint typecheck layers unit bench fuzz clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,13 @@ $(STAMP): setup.cfg pyproject.toml
 demo: $(STAMP)
 	$(BIN)/drone-ai demo
 
-test: lint typecheck layers unit
+test: tools lint typecheck layers unit
+
+# FFmpeg's own command-line tools (ffprobe checks the simulator's MPEG-TS as an independent
+# reader). Debian's package; installing it needs root, as CI and the dev machines have.
+tools:
+	@command -v ffprobe >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg)
 
 lint: $(STAMP)
 	$(BIN)/ruff check domain drone_ai tests bench

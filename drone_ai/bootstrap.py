@@ -13,6 +13,8 @@ from drone_ai.adapters.klv.files import KlvFileTelemetrySource
 from drone_ai.adapters.klv.policy import DecodePolicy
 from drone_ai.adapters.simulator.files import Progress, write_files
 from drone_ai.adapters.simulator.flight import SimulatedFlight
+from drone_ai.adapters.simulator.live import LiveFlight
+from drone_ai.adapters.simulator.mpegts_writer import write_mpegts
 from drone_ai.adapters.simulator.scenario import load_scenario
 from drone_ai.adapters.terrain.geotiff import GeoTiffTerrain, VerticalDatum
 from drone_ai.config import AzimuthSetting, DemDatum, Settings
@@ -59,8 +61,20 @@ def georeferencer(settings: Settings) -> Georeferencer:
     return Georeferencer(geoid, terrain, policy)
 
 
-def simulate_to_files(
-    scenario: Path | None, out_dir: Path, progress: Progress | None = None
-) -> None:
-    """Fly the scenario (the default one when None) and write its files into `out_dir`."""
-    write_files(SimulatedFlight(load_scenario(scenario)), out_dir, progress)
+def simulate_to_path(scenario: Path | None, out: Path, progress: Progress | None = None) -> None:
+    """Fly the scenario (the default one when None) into an MPEG-TS file (a path ending in
+    .ts) or a folder of frames, KLV and ground truth."""
+    flight = SimulatedFlight(load_scenario(scenario))
+    if out.suffix.lower() == ".ts":
+        write_mpegts(flight, out, progress)
+    else:
+        write_files(flight, out, progress)
+
+
+def simulate_live(
+    scenario: Path | None, http_port: int, klv_udp_port: int | None, speed: float
+) -> LiveFlight:
+    """The scenario flown live on 127.0.0.1, started."""
+    live = LiveFlight(SimulatedFlight(load_scenario(scenario)), http_port, klv_udp_port, speed)
+    live.start()
+    return live

@@ -2,7 +2,9 @@
 
     drone-ai demo                     the main job on embedded defaults (today: the telemetry
                                       of the embedded sample flight, as a table)
-    drone-ai simulate [SCENARIO] --out DIR   a simulated flight: frames, ST 0601 KLV, truth
+    drone-ai simulate [SCENARIO] --out DIR|FILE.ts|--serve
+                                      a simulated flight with ground truth: files, a
+                                      STANAG 4609 style MPEG-TS, or live MJPEG/HTTP + KLV/UDP
     drone-ai klv dump FILE            every KLV packet of a .ts or raw .klv/.bin file, as one
                                       JSON object per line (or --format table); what was
                                       refused is summarised on stderr by reason; --footprint
@@ -85,9 +87,16 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "scenario", type=Path, nargs="?", help="a JSON scenario (default: a 60 s orbit)"
     )
-    simulate.add_argument(
-        "--out", type=Path, required=True, help="a folder for frames, KLV and truth"
+    outputs = simulate.add_mutually_exclusive_group(required=True)
+    outputs.add_argument(
+        "--out", type=Path, help="FILE.ts: H.264 + KLV MPEG-TS; otherwise a folder of files"
     )
+    outputs.add_argument(
+        "--serve", action="store_true", help="MJPEG over HTTP and KLV over UDP on 127.0.0.1"
+    )
+    simulate.add_argument("--http-port", type=int, default=8554, help="with --serve")
+    simulate.add_argument("--klv-udp-port", type=int, help="with --serve: where to send KLV")
+    simulate.add_argument("--speed", type=float, default=1.0, help="with --serve: x real time")
     simulate.set_defaults(run=_simulate)
     return parser
 
@@ -113,11 +122,19 @@ def _simulate(args: argparse.Namespace, settings: Settings, out: TextIO, err: Te
             print(f"simulate: {done}/{total} frames", file=err, flush=True)
 
     try:
-        bootstrap.simulate_to_files(args.scenario, args.out, progress)
+        if args.serve:
+            live = bootstrap.simulate_live(
+                args.scenario, args.http_port, args.klv_udp_port, args.speed
+            )
+            print(f"simulate: video at {live.video_url}", file=out, flush=True)
+            live.wait()
+            live.stop()
+        else:
+            bootstrap.simulate_to_path(args.scenario, args.out, progress)
+            print(f"simulate: wrote {args.out}", file=out)
     except SourceError as exc:
         print(f"drone-ai: {exc}", file=err)
         return EXIT_UNREADABLE
-    print(f"simulate: wrote {args.out}", file=out)
     return EXIT_OK
 
 

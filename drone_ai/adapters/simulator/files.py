@@ -38,6 +38,17 @@ def finish_image(
     return image
 
 
+def truth_line(frame: SimulatedFrame, file: str | None = None) -> str:
+    """One JSON line of ground truth: the frame, and every target visible in it."""
+    record = {
+        "index": frame.index,
+        "t_us": frame.t_us,
+        "file": file,
+        "targets": [asdict(truth) for truth in frame.truths],
+    }
+    return json.dumps(record) + "\n"
+
+
 def write_files(flight: SimulatedFlight, out_dir: Path, progress: Progress | None = None) -> None:
     render = flight.scenario.render
     try:

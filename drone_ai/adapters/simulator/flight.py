@@ -10,6 +10,7 @@ number): the same scenario gives byte-identical packets whatever order they are 
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -32,6 +33,8 @@ from drone_ai.adapters.simulator.scenario import Scenario
 from drone_ai.adapters.simulator.scene import build_scene
 
 _UAS_LS_VERSION = 17
+FRAME = 0
+PACKET = 1
 _FOOTPRINT_LIMITS = {"max_range_m": 20_000.0, "min_depression_deg": 3.0}
 
 
@@ -65,6 +68,13 @@ class SimulatedFlight:
     def packet_count(self) -> int:
         s = self.scenario
         return max(0, math.floor((s.duration_s - s.telemetry_offset_ms / 1e3) * s.telemetry_hz))
+
+    def timeline(self) -> Iterator[tuple[int, int, int]]:
+        """(UTC us, FRAME or PACKET, index) of every frame and packet in time order; a frame
+        comes before a packet of the same instant."""
+        frames = ((self.frame_time_us(i), FRAME, i) for i in range(self.frame_count))
+        packets = ((self.packet_time_us(i), PACKET, i) for i in range(self.packet_count))
+        return heapq.merge(frames, packets)
 
     def frames(self) -> Iterator[SimulatedFrame]:
         for index in range(self.frame_count):
