@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import AbstractContextManager
 from importlib import resources
 from pathlib import Path
@@ -61,10 +62,18 @@ def georeferencer(settings: Settings) -> Georeferencer:
     return Georeferencer(geoid, terrain, policy)
 
 
-def simulate_to_path(scenario: Path | None, out: Path, progress: Progress | None = None) -> None:
-    """Fly the scenario (the default one when None) into an MPEG-TS file (a path ending in
-    .ts) or a folder of frames, KLV and ground truth."""
-    flight = SimulatedFlight(load_scenario(scenario))
+def simulate_to_path(
+    scenario: Path | None,
+    out: Path,
+    progress: Progress | None = None,
+    duration_s: float | None = None,
+) -> None:
+    """Fly the scenario (the default one when None; cut to `duration_s` if given) into an
+    MPEG-TS file (a path ending in .ts) or a folder of frames, KLV and ground truth."""
+    loaded = load_scenario(scenario)
+    if duration_s is not None:
+        loaded = dataclasses.replace(loaded, duration_s=duration_s)
+    flight = SimulatedFlight(loaded)
     if out.suffix.lower() == ".ts":
         write_mpegts(flight, out, progress)
     else:

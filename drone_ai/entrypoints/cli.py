@@ -1,7 +1,8 @@
 """The `drone-ai` command line.
 
-    drone-ai demo                     the main job on embedded defaults (today: the telemetry
-                                      of the embedded sample flight, as a table)
+    drone-ai demo                     the main job on embedded defaults: a simulated flight as
+                                      MPEG-TS, its telemetry read back and georeferenced, and
+                                      the embedded real flight likewise
     drone-ai simulate [SCENARIO] --out DIR|FILE.ts|--serve
                                       a simulated flight with ground truth: files, a
                                       STANAG 4609 style MPEG-TS, or live MJPEG/HTTP + KLV/UDP
@@ -18,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -30,6 +33,7 @@ from drone_ai.entrypoints.telemetry_render import packet_json, rejected_summary,
 from drone_ai.errors import ConfigError, GeoidUnavailableError, KlvError, SourceError
 from drone_ai.services.telemetry_review import review_telemetry
 
+DEMO_SECONDS = 10.0
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_UNREADABLE = 2
@@ -102,18 +106,36 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    with bootstrap.sample_flight() as path:
-        source = bootstrap.telemetry_file_source(path, settings)
-        review = review_telemetry(source)
+    """Fly 10 s of the default simulated flight into a STANAG 4609 style MPEG-TS, read its
+    telemetry back and georeference every frame; then the real sample flight the same way."""
+    with tempfile.TemporaryDirectory(prefix="drone-ai-demo-") as folder:
+        stream = Path(folder) / "simulated.ts"
+        bootstrap.simulate_to_path(None, stream, duration_s=DEMO_SECONDS)
+        truth = stream.with_name(stream.name + ".truth.jsonl").read_text().splitlines()
+        sightings = sum(len(json.loads(line)["targets"]) for line in truth)
+        _demo_flight("Simulated flight", stream, settings, out, every=25)
         print(
-            f"Sample flight {path.name}: {len(review.samples)} telemetry samples over "
-            f"{review.duration_us / 1e6:.1f} s",
+            f"  {len(truth)} frames of H.264 beside the KLV; ground truth: {sightings} "
+            "target sightings",
             file=out,
         )
-        for line in telemetry_table(review.samples):
-            print(line, file=out)
-        print(rejected_summary(review.rejected, source.counts.skipped_bytes), file=out)
+    real = dataclasses.replace(settings, eg0104_azimuth=AzimuthSetting.UTM_GRID)
+    with bootstrap.sample_flight() as path:
+        _demo_flight("Real flight (EG 0104, UTM grid azimuths)", path, real, out, every=30)
     return EXIT_OK
+
+
+def _demo_flight(title: str, path: Path, settings: Settings, out: TextIO, every: int) -> None:
+    source = bootstrap.telemetry_file_source(path, settings)
+    review = review_telemetry(source)
+    print(
+        f"{title} {path.name}: {len(review.samples)} telemetry samples over "
+        f"{review.duration_us / 1e6:.1f} s; {rejected_summary(review.rejected, source.counts.skipped_bytes)}",
+        file=out,
+    )
+    lines = telemetry_table(review.samples[::every], bootstrap.georeferencer(settings))
+    for line in lines:
+        print(f"  {line}", file=out)
 
 
 def _simulate(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
