@@ -128,9 +128,10 @@ def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
 def _demo_flight(title: str, path: Path, settings: Settings, out: TextIO, every: int) -> None:
     source = bootstrap.telemetry_file_source(path, settings)
     review = review_telemetry(source)
+    refused = rejected_summary(review.rejected, source.counts.skipped_bytes)
     print(
         f"{title} {path.name}: {len(review.samples)} telemetry samples over "
-        f"{review.duration_us / 1e6:.1f} s; {rejected_summary(review.rejected, source.counts.skipped_bytes)}",
+        f"{review.duration_us / 1e6:.1f} s; {refused}",
         file=out,
     )
     lines = telemetry_table(review.samples[::every], bootstrap.georeferencer(settings))
