@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import socket
-from datetime import UTC, datetime, timedelta
 import subprocess
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import av
