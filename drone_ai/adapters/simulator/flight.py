@@ -31,6 +31,7 @@ from drone_ai.adapters.klv.st0601_telemetry import items_from_sample, sample_fro
 from drone_ai.adapters.simulator.render import Renderer, TargetTruth
 from drone_ai.adapters.simulator.scenario import Scenario
 from drone_ai.adapters.simulator.scene import build_scene
+from drone_ai.errors import SourceError
 
 _UAS_LS_VERSION = 17
 FRAME = 0
@@ -101,7 +102,7 @@ class SimulatedFlight:
     def camera(self, sample: TelemetrySample) -> CameraModel:
         s = self.scenario
         if sample.sensor_hae_m is None:
-            raise ValueError("simulated samples always carry the sensor HAE")
+            raise SourceError("simulated telemetry without a sensor height: a simulator bug")
         return camera_from_sample(
             sample, s.camera.width_px, s.camera.height_px, sample.sensor_hae_m
         )
@@ -149,30 +150,30 @@ class SimulatedFlight:
         )
 
     def _noisy(self, sample: TelemetrySample, rng: np.random.Generator) -> TelemetrySample:
+        """`sample` with the scenario's noise added; every field it touches is always set on
+        a simulated sample."""
         n = self.scenario.noise
+        sigmas = {
+            "sensor_hae_m": n.altitude_m,
+            "platform_heading_deg": n.attitude_deg,
+            "platform_pitch_deg": n.attitude_deg,
+            "platform_roll_deg": n.attitude_deg,
+            "sensor_rel_az_deg": n.pointing_deg,
+            "sensor_rel_el_deg": n.pointing_deg,
+        }
+        changed = {
+            name: getattr(sample, name) + float(rng.normal(0.0, sigma))
+            for name, sigma in sigmas.items()
+        }
+        for direction in ("platform_heading_deg", "sensor_rel_az_deg"):
+            changed[direction] %= 360.0
         d_north, d_east = (float(d) for d in rng.normal(0.0, n.position_m, 2))
-        lat, lon = sample.sensor_lat_deg or 0.0, sample.sensor_lon_deg or 0.0  # always set here
-        metres_per_deg = 111_320.0
-        return replace(
-            sample,
-            sensor_lat_deg=lat + d_north / metres_per_deg,
-            sensor_lon_deg=lon + d_east / (metres_per_deg * math.cos(math.radians(lat))),
-            sensor_hae_m=(sample.sensor_hae_m or 0.0) + float(rng.normal(0.0, n.altitude_m)),
-            platform_heading_deg=(
-                (sample.platform_heading_deg or 0.0) + float(rng.normal(0.0, n.attitude_deg))
-            )
-            % 360.0,
-            platform_pitch_deg=(sample.platform_pitch_deg or 0.0)
-            + float(rng.normal(0.0, n.attitude_deg)),
-            platform_roll_deg=(sample.platform_roll_deg or 0.0)
-            + float(rng.normal(0.0, n.attitude_deg)),
-            sensor_rel_az_deg=(
-                (sample.sensor_rel_az_deg or 0.0) + float(rng.normal(0.0, n.pointing_deg))
-            )
-            % 360.0,
-            sensor_rel_el_deg=(sample.sensor_rel_el_deg or 0.0)
-            + float(rng.normal(0.0, n.pointing_deg)),
-        )
+        lat: float = getattr(sample, "sensor_lat_deg")  # noqa: B009 - typed as set, see above
+        lon: float = getattr(sample, "sensor_lon_deg")  # noqa: B009
+        metres_per_deg = 111_320.0  # ample for noise of metres
+        changed["sensor_lat_deg"] = lat + d_north / metres_per_deg
+        changed["sensor_lon_deg"] = lon + d_east / (metres_per_deg * math.cos(math.radians(lat)))
+        return replace(sample, **changed)
 
     def _encode(self, sample: TelemetrySample) -> bytes:
         """The packet for `sample`, with the footprint the platform would compute from it."""
