@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNREADABLE
     except BrokenPipeError:
         # The reader went away (`| head`): not an error of ours. Silence the final flush.
-        sys.stdout = open(os.devnull, "w")  # closed with the process
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process ends
         return EXIT_OK
     return code
 

@@ -168,8 +168,8 @@ class SimulatedFlight:
         for direction in ("platform_heading_deg", "sensor_rel_az_deg"):
             changed[direction] %= 360.0
         d_north, d_east = (float(d) for d in rng.normal(0.0, n.position_m, 2))
-        lat: float = getattr(sample, "sensor_lat_deg")  # set on every simulated sample
-        lon: float = getattr(sample, "sensor_lon_deg")
+        lat: float = getattr(sample, "sensor_lat_deg")  # noqa: B009 - typed: always set here
+        lon: float = getattr(sample, "sensor_lon_deg")  # noqa: B009
         metres_per_deg = 111_320.0  # ample for noise of metres
         changed["sensor_lat_deg"] = lat + d_north / metres_per_deg
         changed["sensor_lon_deg"] = lon + d_east / (metres_per_deg * math.cos(math.radians(lat)))
