@@ -80,6 +80,9 @@ _FLOAT_RANGES: tuple[tuple[str, float, float], ...] = (
     ("sensor_east_velocity_mps", -1_000.0, 1_000.0),
 )
 
+# Every optional float field of a sample (what interpolation between samples works on).
+FLOAT_FIELDS = frozenset(name for name, _, _ in _FLOAT_RANGES)
+
 
 @dataclass(frozen=True, slots=True)
 class TelemetrySample:
