@@ -109,9 +109,10 @@ class SimulatedFlight:
 
     def reported_sample(self, t_us: int) -> TelemetrySample:
         """The true pose at `t_us` as the noise-free KLV states it (quantised by the encoding)."""
-        return _round_trip(self._true_sample(t_us))
+        return _round_trip(self.true_sample(t_us))
 
-    def _true_sample(self, t_us: int) -> TelemetrySample:
+    def true_sample(self, t_us: int) -> TelemetrySample:
+        """The exact pose at `t_us` (UTC us), before any encoding."""
         s = self.scenario
         rel_us = t_us - s.start_utc_us
         platform = platform_state(s.plan, rel_us)

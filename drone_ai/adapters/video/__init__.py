@@ -1,0 +1,1 @@
+"""Frame sources: MJPEG over HTTP (and, next, MPEG-TS through PyAV)."""

@@ -1,0 +1,243 @@
+"""MJPEG over HTTP: a multipart/x-mixed-replace body, one JPEG per part.
+
+The parser reads parts from any byte stream (`readline` and `read`), so that it is tested on
+bytes in memory as well as on a socket. Per part: headers up to a blank line; the body is
+Content-Length bytes when the header is there, else everything up to the next boundary line.
+A part larger than `max_part_bytes` is skipped without being held in memory; a part that is
+not a JPEG (by its Content-Type or its first bytes) or that does not decode is refused; every
+refusal is counted by reason. The capture time comes from an X-Capture-Time-Us header when the
+sender gives one, else it is the arrival time.
+"""
+
+from __future__ import annotations
+
+import enum
+import http.client
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import cv2
+import numpy as np
+
+from domain.frames import Frame, FrameClock
+from drone_ai.errors import SourceError
+
+DEFAULT_MAX_PART_BYTES = 16 * 1024 * 1024
+_MAX_HEADER_LINE = 8_192
+_MAX_HEADERS = 64
+_CHUNK = 65_536
+_JPEG_START = b"\xff\xd8"
+CAPTURE_TIME_HEADER = "x-capture-time-us"
+
+
+class _After(enum.Enum):
+    """Where the stream stands after a part's body."""
+
+    PART_END = "part_end"  # the next boundary line is still to be read
+    NEXT_PART = "next_part"  # the boundary was read: the next part's headers follow
+    END = "end"  # the stream ended (or closed with the final boundary)
+
+
+class PartRefusal(enum.Enum):
+    TOO_LARGE = "part_too_large"
+    NOT_JPEG = "not_jpeg"
+    CORRUPT_JPEG = "corrupt_jpeg"
+    BAD_HEADERS = "bad_headers"
+    TRUNCATED = "truncated"
+
+
+@dataclass(slots=True)
+class MjpegCounts:
+    frames: int = 0
+    bytes: int = 0
+    refused: Counter[PartRefusal] = field(default_factory=Counter)
+
+
+def boundary_of(content_type: str) -> str:
+    """The boundary parameter of a multipart Content-Type, or SourceError."""
+    kind, _, params = content_type.partition(";")
+    if kind.strip().lower() != "multipart/x-mixed-replace":
+        raise SourceError(f"MJPEG: multipart/x-mixed-replace expected, got {content_type!r}")
+    for param in params.split(";"):
+        name, _, value = param.strip().partition("=")
+        if name.lower() == "boundary" and value.strip().strip('"'):
+            return value.strip().strip('"')
+    raise SourceError(f"MJPEG: a boundary parameter expected, got {content_type!r}")
+
+
+class MjpegPartReader:
+    """Frames out of a multipart byte stream."""
+
+    def __init__(
+        self,
+        readline: Callable[[int], bytes],
+        read: Callable[[int], bytes],
+        boundary: str,
+        max_part_bytes: int = DEFAULT_MAX_PART_BYTES,
+        clock_us: Callable[[], int] = lambda: time.time_ns() // 1_000,
+    ) -> None:
+        self._readline = readline
+        self._read = read
+        # Servers write "--boundary" whether or not the header's boundary has the dashes.
+        self._marker = b"--" + boundary.removeprefix("--").encode("latin-1")
+        self._max_part_bytes = max_part_bytes
+        self._clock_us = clock_us
+        self.counts = MjpegCounts()
+
+    def frames(self) -> Iterator[Frame]:
+        index = 0
+        at_part = self._skip_to_boundary()
+        while at_part:
+            headers = self._headers()
+            if headers is None:
+                return
+            arrival_us = self._clock_us()
+            body, after = self._body(headers)
+            if body is not None:
+                frame = self._decode(body, headers, index, arrival_us)
+                if frame is not None:
+                    index += 1
+                    yield frame
+            if after is _After.END:
+                return
+            if after is _After.PART_END:
+                at_part = self._skip_to_boundary()
+
+    def _skip_to_boundary(self) -> bool:
+        """Read up to and past the next boundary line; False at the end of the stream."""
+        while True:
+            line = self._readline(_MAX_HEADER_LINE)
+            if not line:
+                return False
+            self.counts.bytes += len(line)
+            marker = line.rstrip(b"\r\n")
+            if marker.startswith(self._marker):
+                return not marker.endswith(b"--")
+
+    def _headers(self) -> dict[str, str] | None:
+        headers: dict[str, str] = {}
+        for _ in range(_MAX_HEADERS):
+            line = self._readline(_MAX_HEADER_LINE)
+            if not line:
+                return None
+            self.counts.bytes += len(line)
+            text = line.strip()
+            if not text:
+                return headers
+            name, colon, value = text.decode("latin-1").partition(":")
+            if colon:
+                headers[name.strip().lower()] = value.strip()
+        self.counts.refused[PartRefusal.BAD_HEADERS] += 1
+        return headers
+
+    def _body(self, headers: dict[str, str]) -> tuple[bytes | None, _After]:
+        """The part's bytes (None if refused), and where the stream now stands."""
+        length_text = headers.get("content-length", "")
+        if length_text.isdigit():
+            return self._sized_body(int(length_text))
+        return self._delimited_body()
+
+    def _sized_body(self, length: int) -> tuple[bytes | None, _After]:
+        if length > self._max_part_bytes:
+            self.counts.refused[PartRefusal.TOO_LARGE] += 1
+            remaining = length
+            while remaining:  # skipped a chunk at a time: never held in memory
+                chunk = self._read(min(_CHUNK, remaining))
+                if not chunk:
+                    return None, _After.END
+                self.counts.bytes += len(chunk)
+                remaining -= len(chunk)
+            return None, _After.PART_END
+        body = self._read(length)
+        self.counts.bytes += len(body)
+        if len(body) < length:
+            self.counts.refused[PartRefusal.TRUNCATED] += 1
+            return None, _After.END
+        return body, _After.PART_END
+
+    def _delimited_body(self) -> tuple[bytes | None, _After]:
+        """Without a Content-Length: the lines up to the next boundary line, which is read."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            line = self._readline(_CHUNK)
+            if not line:
+                self.counts.refused[PartRefusal.TRUNCATED] += 1
+                return None, _After.END
+            self.counts.bytes += len(line)
+            marker = line.rstrip(b"\r\n")
+            if marker.startswith(self._marker):
+                after = _After.END if marker.endswith(b"--") else _After.NEXT_PART
+                if size > self._max_part_bytes:
+                    self.counts.refused[PartRefusal.TOO_LARGE] += 1
+                    return None, after
+                return b"".join(chunks).removesuffix(b"\r\n"), after
+            size += len(line)
+            if size <= self._max_part_bytes:
+                chunks.append(line)
+            else:
+                chunks = []  # too large: keep reading to the boundary, keep nothing
+
+    def _decode(
+        self, body: bytes, headers: dict[str, str], index: int, arrival_us: int
+    ) -> Frame | None:
+        content_type = headers.get("content-type", "image/jpeg").lower()
+        if not content_type.startswith("image/jpeg") or not body.startswith(_JPEG_START):
+            self.counts.refused[PartRefusal.NOT_JPEG] += 1
+            return None
+        decoded = cv2.imdecode(np.frombuffer(body, dtype=np.uint8), cv2.IMREAD_COLOR)
+        if decoded is None:
+            self.counts.refused[PartRefusal.CORRUPT_JPEG] += 1
+            return None
+        image = np.asarray(decoded, dtype=np.uint8)
+        self.counts.frames += 1
+        stated = headers.get(CAPTURE_TIME_HEADER, "")
+        if stated.isdigit():
+            return Frame(index, int(stated), FrameClock.CAPTURE_HEADER, image)
+        return Frame(index, arrival_us, FrameClock.ARRIVAL, image)
+
+
+class MjpegHttpSource:
+    """Frames from an HTTP MJPEG server, for as long as it sends them."""
+
+    def __init__(
+        self, url: str, max_part_bytes: int = DEFAULT_MAX_PART_BYTES, timeout_s: float = 5.0
+    ) -> None:
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise SourceError(f"MJPEG: an http:// URL expected, got {url!r}")
+        self._url = url
+        self._host, self._port = parts.hostname, parts.port or 80
+        self._path = parts.path or "/"
+        if parts.query:
+            self._path += "?" + parts.query
+        self._max_part_bytes = max_part_bytes
+        self._timeout_s = timeout_s
+        self.counts = MjpegCounts()
+
+    def frames(self) -> Iterator[Frame]:
+        connection = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout_s)
+        try:
+            try:
+                connection.request("GET", self._path)
+                response = connection.getresponse()
+            except OSError as exc:
+                raise SourceError(f"{self._url}: no MJPEG server answered: {exc}") from exc
+            if response.status != 200:
+                raise SourceError(f"{self._url}: HTTP 200 expected, got {response.status}")
+            reader = MjpegPartReader(
+                response.readline,
+                response.read,
+                boundary_of(response.getheader("Content-Type", "")),
+                self._max_part_bytes,
+            )
+            self.counts = reader.counts
+            try:
+                yield from reader.frames()
+            except (OSError, http.client.HTTPException):
+                return  # the peer went away mid-stream: the source has ended
+        finally:
+            connection.close()
