@@ -18,6 +18,7 @@ class FrameClock(enum.Enum):
     CAPTURE_HEADER = "capture_header"  # the sender said when it took the frame
     ARRIVAL = "arrival"  # when the frame reached us
     PTS = "pts"  # the stream's presentation time, aligned to telemetry time
+    PTS_UNALIGNED = "pts_unaligned"  # t_us is the PTS in us: no telemetry to align it yet
 
 
 @dataclass(frozen=True, slots=True, eq=False)

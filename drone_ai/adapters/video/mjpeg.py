@@ -1,6 +1,8 @@
 """MJPEG over HTTP: a multipart/x-mixed-replace body, one JPEG per part.
 
-The parser reads parts from any byte stream (`readline` and `read`), so that it is tested on
+The boundary comes from the Content-Type, or, when a server sends the body as a plain byte
+stream (FFmpeg's HTTP output does by default), from the body's first line. The parser reads
+parts from any byte stream (`readline` and `read`), so that it is tested on
 bytes in memory as well as on a socket. Per part: headers up to a blank line; the body is
 Content-Length bytes when the header is there, else everything up to the next boundary line.
 A part larger than `max_part_bytes` is skipped without being held in memory; a part that is
@@ -228,12 +230,19 @@ class MjpegHttpSource:
                 raise SourceError(f"{self._url}: no MJPEG server answered: {exc}") from exc
             if response.status != 200:
                 raise SourceError(f"{self._url}: HTTP 200 expected, got {response.status}")
-            reader = MjpegPartReader(
-                response.readline,
-                response.read,
-                boundary_of(response.getheader("Content-Type", "")),
-                self._max_part_bytes,
-            )
+            readline: Callable[[int], bytes] = response.readline
+            content_type = response.getheader("Content-Type", "")
+            try:
+                boundary = boundary_of(content_type)
+            except SourceError:
+                # Some servers (FFmpeg's HTTP output by default) send the multipart body as
+                # application/octet-stream: then the first line names the boundary.
+                first = response.readline(_MAX_HEADER_LINE)
+                if not first.startswith(b"--") or len(first.strip()) <= 2:
+                    raise
+                boundary = first.strip()[2:].decode("latin-1")
+                readline = _push_back(first, response.readline)
+            reader = MjpegPartReader(readline, response.read, boundary, self._max_part_bytes)
             self.counts = reader.counts
             try:
                 yield from reader.frames()
@@ -241,3 +250,13 @@ class MjpegHttpSource:
                 return  # the peer went away mid-stream: the source has ended
         finally:
             connection.close()
+
+
+def _push_back(line: bytes, readline: Callable[[int], bytes]) -> Callable[[int], bytes]:
+    """`readline` that first returns `line` again."""
+    pending = [line]
+
+    def read_line(limit: int = -1) -> bytes:
+        return pending.pop() if pending else readline(limit)
+
+    return read_line

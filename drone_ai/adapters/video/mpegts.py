@@ -1,0 +1,138 @@
+"""MPEG-TS through PyAV, from a file, UDP (udp://127.0.0.1:port, multicast too) or a pipe:
+decoded video frames and the telemetry of every KLV data stream, in stream order.
+
+Frame times: the video's PTS, turned into UTC by a clock alignment learnt from KLV packets
+that carry both a PTS and their own time (item 2); when the KLV has no PTS, the first KLV time
+is taken to be the first video frame's. Frames before any alignment keep their PTS (in us) and
+say so (FrameClock.PTS_UNALIGNED). A damaged packet, or a frame FFmpeg cannot decode, is counted and skipped.
+PyAV types stay in this module.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import av
+import numpy as np
+
+from domain.frames import Frame, FrameClock
+from domain.synchronisation import ClockAlignment
+from domain.telemetry import TelemetrySample
+from drone_ai.adapters.klv.mpegts import unwrap_au_cells
+from drone_ai.adapters.klv.policy import DecodeContext, DecodePolicy
+from drone_ai.adapters.klv.reader import KlvTelemetryDecoder
+from drone_ai.errors import SourceError
+
+_KLV_CODEC = "klv"
+_US_PER_SECOND = 1_000_000
+
+
+@dataclass(slots=True)
+class TsCounts:
+    frames: int = 0
+    klv_units: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
+
+
+class MpegTsSource:
+    """Frames and telemetry of one MPEG-TS input, in the order the input gives them."""
+
+    def __init__(
+        self, url: str, policy: DecodePolicy = DecodePolicy.LENIENT, timeout_s: float = 5.0
+    ) -> None:
+        self._url = url
+        self._options = {"timeout": str(int(timeout_s * 1_000_000))} if "://" in url else {}
+        self._ctx = DecodeContext(policy)
+        self._clock = ClockAlignment()
+        self.counts = TsCounts()
+
+    @property
+    def telemetry_refused(self) -> dict[str, int]:
+        return self._ctx.counts.as_dict()
+
+    def events(self) -> Iterator[Frame | TelemetrySample]:
+        try:
+            container = av.open(self._url, format="mpegts", options=self._options)
+        except (OSError, av.FFmpegError) as exc:
+            raise SourceError(f"{self._url}: an MPEG-TS input expected: {exc}") from exc
+        with container:
+            video = container.streams.video[0] if container.streams.video else None
+            klv = [s for s in container.streams if s.type == "data" and s.name == _KLV_CODEC]
+            decoders = {s.index: KlvTelemetryDecoder(self._ctx) for s in klv}
+            first_frame_pts_us: int | None = None
+            wanted = ([video] if video is not None else []) + klv
+            try:
+                for packet in container.demux(wanted):
+                    if packet.stream.type == "data":
+                        yield from self._telemetry(
+                            packet, decoders[packet.stream.index], first_frame_pts_us
+                        )
+                        continue
+                    for frame in self._decode(packet):
+                        pts_us = _pts_us(frame.pts, frame.time_base)
+                        if first_frame_pts_us is None:
+                            first_frame_pts_us = pts_us
+                        yield self._frame(frame, pts_us)
+            except av.FFmpegError as exc:
+                # A network input ends by timing out: what the decoder still holds is flushed
+                # below. A file that fails to demux is broken, and says so.
+                self.counts.refused["demux_error"] += 1
+                if "://" not in self._url:
+                    raise SourceError(f"{self._url}: demuxing failed: {exc}") from exc
+            if video is not None:
+                for frame in self._flush(video):
+                    yield self._frame(frame, _pts_us(frame.pts, frame.time_base))
+            for decoder in decoders.values():
+                for decoded in decoder.close():
+                    if decoded.sample is not None:
+                        yield decoded.sample
+
+    def _flush(self, video: Any) -> list[Any]:
+        try:
+            return list(video.codec_context.decode(None))
+        except av.FFmpegError:
+            return []  # already flushed (a file's end does it through the demuxer)
+
+    def _decode(self, packet: Any) -> list[Any]:
+        try:
+            return list(packet.decode())
+        except av.FFmpegError:
+            self.counts.refused["undecodable_video"] += 1
+            return []
+
+    def _telemetry(
+        self, packet: Any, decoder: KlvTelemetryDecoder, first_frame_pts_us: int | None
+    ) -> Iterator[TelemetrySample]:
+        if packet.size == 0:
+            return
+        self.counts.klv_units += 1
+        pts_us = _pts_us(packet.pts, packet.time_base)
+        for decoded in decoder.feed(unwrap_au_cells(bytes(packet))):
+            sample = decoded.sample
+            if sample is None:
+                continue
+            if pts_us is not None:
+                self._clock.observe(pts_us, sample.t_us)
+            elif not self._clock.known and first_frame_pts_us is not None:
+                self._clock.observe(first_frame_pts_us, sample.t_us)
+            yield sample
+
+    def _frame(self, frame: Any, pts_us: int | None) -> Frame:
+        image = np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
+        index = self.counts.frames
+        self.counts.frames += 1
+        source_us = pts_us if pts_us is not None else 0
+        utc = self._clock.to_utc(source_us)
+        pts_90khz = None if frame.pts is None else round(source_us * 9 / 100)
+        if utc is None:
+            return Frame(index, source_us, FrameClock.PTS_UNALIGNED, image, pts_90khz)
+        return Frame(index, utc, FrameClock.PTS, image, pts_90khz)
+
+
+def _pts_us(pts: int | None, time_base: Any) -> int | None:
+    if pts is None or time_base is None:
+        return None
+    return int(pts * time_base.numerator * _US_PER_SECOND // time_base.denominator)
