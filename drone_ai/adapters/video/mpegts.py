@@ -4,8 +4,8 @@ decoded video frames and the telemetry of every KLV data stream, in stream order
 Frame times: the video's PTS, turned into UTC by a clock alignment learnt from KLV packets
 that carry both a PTS and their own time (item 2); when the KLV has no PTS, the first KLV time
 is taken to be the first video frame's. Frames before any alignment keep their PTS (in us) and
-say so (FrameClock.PTS_UNALIGNED). A damaged packet, or a frame FFmpeg cannot decode, is counted and skipped.
-PyAV types stay in this module.
+say so (FrameClock.PTS_UNALIGNED). A damaged packet, or a frame FFmpeg cannot decode, is
+counted and skipped. PyAV types stay in this module.
 """
 
 from __future__ import annotations
