@@ -77,6 +77,7 @@ class LiveFlight:
         self._klv_port = klv_udp_port
         self._broadcast = _Broadcast()
         self._done = threading.Event()
+        self._halt = threading.Event()
         self._first_client = threading.Event()
         broadcast, first_client = self._broadcast, self._first_client
 
@@ -130,6 +131,8 @@ class LiveFlight:
         return self._done.wait(timeout_s)
 
     def stop(self) -> None:
+        """Stop flying and serving; clients see their stream end."""
+        self._halt.set()
         self._broadcast.publish(_END)
         self._server.shutdown()
         self._server.server_close()
@@ -141,8 +144,10 @@ class LiveFlight:
         began = time.monotonic()
         try:
             for t_us, kind, index in flight.timeline():
+                if self._halt.is_set():
+                    break
                 due = began + (t_us - scenario.start_utc_us) / 1e6 / self._speed
-                time.sleep(max(0.0, due - time.monotonic()))
+                self._halt.wait(max(0.0, due - time.monotonic()))
                 if kind == FRAME:
                     frame = flight.frame(index)
                     image = finish_image(
