@@ -96,14 +96,18 @@ class KlvStream:
         return packets
 
     def close(self) -> list[KlvPacket]:
-        """End of input: nothing held back can complete any more. An incomplete packet is
-        refused as truncated, and the bytes after its key are searched once more, so that a
-        corrupt length near the end hides none of the packets it claimed."""
+        """End of input (or of one datagram): nothing held back can complete any more. An
+        incomplete packet is refused as truncated, and the bytes after its key are searched
+        once more, so that a corrupt length near the end hides none of the packets it claimed.
+        The stream can be fed again afterwards."""
         packets: list[KlvPacket] = []
         if self._pending:
             self._scan(self._pending, packets, final=True)
             self._pending_offset += len(self._pending)
             self._pending = b""
+        # What comes after (the next datagram, say) starts afresh: its junk is its own.
+        self._after_refusal = False
+        self._refused_until = 0
         return packets
 
     def _scan(self, buf: bytes, packets: list[KlvPacket], *, final: bool) -> int:
