@@ -3,10 +3,12 @@ memory bounded (peak RSS measured)."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import resource
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from drone_ai.adapters.klv.st0601 import encode_packet
 from drone_ai.adapters.klv.udp import KlvUdpTelemetrySource
 from drone_ai.adapters.video.mjpeg import MjpegHttpSource, PartRefusal
 from drone_ai.adapters.video.mpegts import MpegTsSource
+from drone_ai.errors import SourceError
 from tests.conftest import DATA_DIR
 
 MB = 1024 * 1024
@@ -34,7 +37,7 @@ def jpeg(shade: int) -> bytes:
 
 def serve_once(body_parts: list[bytes]) -> tuple[ThreadingHTTPServer, str]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=b")
             self.end_headers()
@@ -44,7 +47,7 @@ def serve_once(body_parts: list[bytes]) -> tuple[ThreadingHTTPServer, str]:
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -112,12 +115,9 @@ def test_garbage_inside_a_transport_stream_costs_only_what_it_hit(tmp_path: Path
 def test_a_file_of_pure_garbage_is_refused_cleanly(tmp_path: Path) -> None:
     path = tmp_path / "noise.ts"
     path.write_bytes(random.Random(1).randbytes(200_000))
-    try:
-        events = list(MpegTsSource(str(path)).events())
-    except Exception as exc:  # only our own error is acceptable
-        assert type(exc).__name__ == "SourceError"
-    else:
-        assert not any(isinstance(e, Frame) for e in events)
+    # Either FFmpeg finds nothing to read (our SourceError), or no frame at all comes out.
+    with contextlib.suppress(SourceError):
+        assert not any(isinstance(e, Frame) for e in MpegTsSource(str(path)).events())
 
 
 def test_a_klv_flood_of_junk_over_udp_is_counted_and_the_good_packets_survive() -> None:
@@ -136,6 +136,8 @@ def test_a_klv_flood_of_junk_over_udp_is_counted_and_the_good_packets_survive() 
         sender.sendto(junk, ("127.0.0.1", source.port))
         if i % 200 == 0:
             sender.sendto(good[i // 200], ("127.0.0.1", source.port))
+        if i % 50 == 0:
+            time.sleep(0.002)  # a flood, but not one the kernel itself drops on loopback
     reader.join(15.0)
     sender.close()
     source.close()

@@ -17,6 +17,7 @@ from drone_ai.adapters.klv.stream import DEFAULT_MAX_PACKET_BYTES
 from drone_ai.errors import SourceError
 
 _MAX_DATAGRAM = 65_535
+_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
 
 
 class KlvUdpTelemetrySource:
@@ -30,6 +31,8 @@ class KlvUdpTelemetrySource:
         self._ctx = DecodeContext(policy)
         self._decoder = KlvTelemetryDecoder(self._ctx, max_packet_bytes)
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # Room for bursts: the kernel caps this at its own maximum (net.core.rmem_max).
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER_BYTES)
         try:
             self._socket.bind((host, port))
         except OSError as exc:
