@@ -50,7 +50,7 @@ def serve(jpegs: list[bytes], port_out: multiprocessing.Queue[int]) -> None:  # 
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
