@@ -44,8 +44,8 @@ def serve(jpegs: list[bytes], port_out: multiprocessing.Queue[int]) -> None:  # 
                 for index in range(FPS * SECONDS):
                     time.sleep(max(0.0, began + index / FPS - time.monotonic()))
                     jpeg = jpegs[index % len(jpegs)]
-                    head = f"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
-                    self.wfile.write(head.encode() + jpeg + b"\r\n")
+                    head = f"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}"
+                    self.wfile.write(head.encode() + b"\r\n\r\n" + jpeg + b"\r\n")
                 self.wfile.write(b"--frame--\r\n")
             except (BrokenPipeError, ConnectionResetError):
                 pass
