@@ -3,16 +3,23 @@ synchronised, and compared with the pose the simulator flew."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import threading
+import time
+from pathlib import Path
 
 from domain.footprint import horizontal_distance_m
+from domain.frames import Frame, FrameClock
 from domain.synchronisation import SyncKind, TelemetryTrack, angular_difference_deg
 from domain.telemetry import TelemetrySample
 from drone_ai.adapters.klv.udp import KlvUdpTelemetrySource
 from drone_ai.adapters.simulator.flight import SimulatedFlight
 from drone_ai.adapters.simulator.live import LiveFlight
+from drone_ai.adapters.simulator.mpegts_writer import write_mpegts
 from drone_ai.adapters.simulator.scenario import scenario_from_mapping
 from drone_ai.adapters.video.mjpeg import MjpegHttpSource
+from drone_ai.adapters.video.mpegts import MpegTsSource
 
 SCENARIO = {
     "duration_s": 60,
@@ -83,3 +90,76 @@ def test_every_frame_arrives_with_telemetry_that_matches_the_flown_pose() -> Non
     assert worst["horizontal_m"] < 0.1, worst
     assert worst["angle_deg"] < 0.01, worst
     assert worst["vertical_m"] < 0.16, worst
+
+
+def test_the_same_flight_as_mpegts_over_udp_gives_the_same_agreement(tmp_path: Path) -> None:
+    flight = SimulatedFlight(
+        scenario_from_mapping(
+            {**SCENARIO, "camera": {"width_px": 320, "height_px": 180, "hfov_deg": 30}}
+        )
+    )
+    stream = tmp_path / "flight.ts"
+    write_mpegts(flight, stream)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    source = MpegTsSource(
+        f"udp://127.0.0.1:{port}?fifo_size=200000&overrun_nonfatal=1", timeout_s=3.0
+    )
+    events: list[Frame | TelemetrySample] = []
+    reader = threading.Thread(target=lambda: events.extend(source.events()))
+    reader.start()
+    time.sleep(0.5)
+    sender = subprocess.Popen(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-readrate",
+            "8",
+            "-i",
+            str(stream),
+            "-map",
+            "0",
+            "-c",
+            "copy",
+            "-f",
+            "mpegts",
+            f"udp://127.0.0.1:{port}?pkt_size=1316",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        reader.join(90.0)
+    finally:
+        sender.kill()
+        sender.wait(10)
+    frames = [e for e in events if isinstance(e, Frame)]
+    samples = [e for e in events if isinstance(e, TelemetrySample)]
+    assert len(frames) == flight.frame_count and len(samples) == flight.packet_count
+    track = TelemetryTrack(max_gap_us=100_000, max_age_us=50_000, capacity=4_096)
+    for sample in samples:
+        track.add(sample)
+    worst_m = worst_deg = 0.0
+    for frame in frames:
+        if (
+            frame.clock is not FrameClock.PTS
+            or not samples[0].t_us <= frame.t_us <= samples[-1].t_us
+        ):
+            continue
+        synced, truth = track.at(frame.t_us), flight.true_sample(frame.t_us)
+        assert synced.kind is SyncKind.INTERPOLATED and synced.sample is not None
+        got = synced.sample
+        worst_m = max(
+            worst_m,
+            horizontal_distance_m(
+                got.sensor_lat_deg, got.sensor_lon_deg, truth.sensor_lat_deg, truth.sensor_lon_deg
+            ),
+        )  # type: ignore[arg-type]
+        worst_deg = max(
+            worst_deg, *(angular_difference_deg(getattr(got, n), getattr(truth, n)) for n in ANGLES)
+        )
+    assert worst_m < 0.1
+    assert worst_deg < 0.01
