@@ -15,7 +15,7 @@ import pytest
 from domain.frames import Frame
 from domain.telemetry import TelemetrySample
 from drone_ai.adapters.video.mjpeg import MjpegHttpSource
-from drone_ai.adapters.video.mpegts import MpegTsSource
+from drone_ai.adapters.video.pyav_source import PyAvFrameSource
 from drone_ai.errors import SourceError
 from tests.conftest import DATA_DIR, SAMPLE_FLIGHT
 
@@ -56,7 +56,7 @@ def test_every_frame_and_klv_packet_sent_over_udp_by_ffmpeg_arrives(
     path: Path, frames: int, packets: int, stop_at_exit: list[subprocess.Popen[bytes]]
 ) -> None:
     port = free_port(socket.SOCK_DGRAM)
-    source = MpegTsSource(
+    source = PyAvFrameSource(
         f"udp://127.0.0.1:{port}?fifo_size=100000&overrun_nonfatal=1", timeout_s=3.0
     )
     events: list[Frame | TelemetrySample] = []

@@ -20,7 +20,7 @@ from domain.telemetry import TelemetrySample
 from drone_ai.adapters.klv.st0601 import encode_packet
 from drone_ai.adapters.klv.udp import KlvUdpTelemetrySource
 from drone_ai.adapters.video.mjpeg import MjpegHttpSource, PartRefusal
-from drone_ai.adapters.video.mpegts import MpegTsSource
+from drone_ai.adapters.video.pyav_source import PyAvFrameSource
 from drone_ai.errors import SourceError
 from tests.conftest import DATA_DIR
 
@@ -93,7 +93,7 @@ def test_a_truncated_transport_stream_gives_what_it_has(tmp_path: Path) -> None:
     for fraction in (0.3, 0.77):
         path = tmp_path / f"truncated_{fraction}.ts"
         path.write_bytes(whole[: int(len(whole) * fraction)])
-        events = list(MpegTsSource(str(path)).events())
+        events = list(PyAvFrameSource(str(path)).events())
         frames = sum(isinstance(e, Frame) for e in events)
         assert 0 < frames < 30
 
@@ -106,7 +106,7 @@ def test_garbage_inside_a_transport_stream_costs_only_what_it_hit(tmp_path: Path
         data[at : at + 300] = rng.randbytes(300)
     path = tmp_path / "damaged.ts"
     path.write_bytes(bytes(data))
-    source = MpegTsSource(str(path))
+    source = PyAvFrameSource(str(path))
     events = list(source.events())
     assert sum(isinstance(e, Frame) for e in events) >= 15
     assert sum(isinstance(e, TelemetrySample) for e in events) >= 15
@@ -117,7 +117,7 @@ def test_a_file_of_pure_garbage_is_refused_cleanly(tmp_path: Path) -> None:
     path.write_bytes(random.Random(1).randbytes(200_000))
     # Either FFmpeg finds nothing to read (our SourceError), or no frame at all comes out.
     with contextlib.suppress(SourceError):
-        assert not any(isinstance(e, Frame) for e in MpegTsSource(str(path)).events())
+        assert not any(isinstance(e, Frame) for e in PyAvFrameSource(str(path)).events())
 
 
 def test_a_klv_flood_of_junk_over_udp_is_counted_and_the_good_packets_survive() -> None:

@@ -19,7 +19,7 @@ from drone_ai.adapters.simulator.live import LiveFlight
 from drone_ai.adapters.simulator.mpegts_writer import write_mpegts
 from drone_ai.adapters.simulator.scenario import scenario_from_mapping
 from drone_ai.adapters.video.mjpeg import MjpegHttpSource
-from drone_ai.adapters.video.mpegts import MpegTsSource
+from drone_ai.adapters.video.pyav_source import PyAvFrameSource
 
 SCENARIO = {
     "duration_s": 60,
@@ -103,7 +103,7 @@ def test_the_same_flight_as_mpegts_over_udp_gives_the_same_agreement(tmp_path: P
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    source = MpegTsSource(
+    source = PyAvFrameSource(
         f"udp://127.0.0.1:{port}?fifo_size=200000&overrun_nonfatal=1", timeout_s=3.0
     )
     events: list[Frame | TelemetrySample] = []

@@ -5,12 +5,12 @@ from __future__ import annotations
 from domain.frames import Frame, FrameClock
 from domain.synchronisation import SyncKind, TelemetryTrack
 from domain.telemetry import TelemetrySample
-from drone_ai.adapters.video.mpegts import MpegTsSource
+from drone_ai.adapters.video.pyav_source import PyAvFrameSource
 from tests.conftest import DATA_DIR, SAMPLE_FLIGHT
 
 
 def split(url: str) -> tuple[list[Frame], list[TelemetrySample]]:
-    events = list(MpegTsSource(url).events())
+    events = list(PyAvFrameSource(url).events())
     return (
         [e for e in events if isinstance(e, Frame)],
         [e for e in events if isinstance(e, TelemetrySample)],

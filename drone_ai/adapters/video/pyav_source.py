@@ -1,5 +1,6 @@
-"""MPEG-TS through PyAV, from a file, UDP (udp://127.0.0.1:port, multicast too) or a pipe:
-decoded video frames and the telemetry of every KLV data stream, in stream order.
+"""Video through PyAV (FFmpeg): MPEG-TS from a file, UDP (udp://127.0.0.1:port, multicast
+too) or a pipe, and RTSP (rtsp://, over TCP: the fixed cameras a tower also watches). Decoded
+video frames and the telemetry of every KLV data stream, in stream order.
 
 Frame times: the video's PTS, turned into UTC by a clock alignment learnt from KLV packets
 that carry both a PTS and their own time (item 2); when the KLV has no PTS, the first KLV time
@@ -37,14 +38,20 @@ class TsCounts:
     refused: Counter[str] = field(default_factory=Counter)
 
 
-class MpegTsSource:
+class PyAvFrameSource:
     """Frames and telemetry of one MPEG-TS input, in the order the input gives them."""
 
     def __init__(
         self, url: str, policy: DecodePolicy = DecodePolicy.LENIENT, timeout_s: float = 5.0
     ) -> None:
         self._url = url
-        self._options = {"timeout": str(int(timeout_s * 1_000_000))} if "://" in url else {}
+        self._format: str | None = "mpegts"
+        self._options: dict[str, str] = {}
+        if url.startswith("rtsp://"):
+            self._format = None  # RTSP's own demuxer
+            self._options = {"rtsp_transport": "tcp", "timeout": str(int(timeout_s * 1e6))}
+        elif "://" in url:
+            self._options = {"timeout": str(int(timeout_s * 1e6))}
         self._ctx = DecodeContext(policy)
         self._clock = ClockAlignment()
         self.counts = TsCounts()
@@ -55,9 +62,9 @@ class MpegTsSource:
 
     def events(self) -> Iterator[Frame | TelemetrySample]:
         try:
-            container = av.open(self._url, format="mpegts", options=self._options)
+            container = av.open(self._url, format=self._format, options=self._options)
         except (OSError, av.FFmpegError) as exc:
-            raise SourceError(f"{self._url}: an MPEG-TS input expected: {exc}") from exc
+            raise SourceError(f"{self._url}: a readable video input expected: {exc}") from exc
         with container:
             video = container.streams.video[0] if container.streams.video else None
             klv = [s for s in container.streams if s.type == "data" and s.name == _KLV_CODEC]
