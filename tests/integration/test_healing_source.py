@@ -53,6 +53,7 @@ def test_frames_flow_again_within_2_s_of_the_server_coming_back() -> None:
     before = [t for t in arrivals if t < killed]
     after = [t for t in arrivals if t >= restarted]
     assert len(before) >= 10
+    assert 7.0 < source.health.fps_in < 13.0  # the scenario's 10 fps, as received
     assert after and after[0] - restarted < 2.0
     states = [state for _, state in source.health.changes]
     assert states[:2] == [SourceState.CONNECTING, SourceState.LIVE]

@@ -12,11 +12,15 @@ import enum
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from domain.frames import Frame
 from drone_ai.errors import SourceError
+
+_FPS_WINDOW = 240  # arrivals kept: two seconds at up to 120 fps
+_FPS_WINDOW_S = 2.0
 
 
 class SourceState(enum.Enum):
@@ -47,6 +51,18 @@ class SourceHealth:
     last_frame_monotonic_s: float | None = None
     last_error: str | None = None
     changes: list[tuple[float, SourceState]] = field(default_factory=list)
+    recent_arrivals_s: deque[float] = field(default_factory=lambda: deque(maxlen=_FPS_WINDOW))
+
+    @property
+    def fps_in(self) -> float:
+        """Frames per second over the last two seconds of arrivals (0 with fewer than two)."""
+        if not self.recent_arrivals_s:
+            return 0.0
+        newest = self.recent_arrivals_s[-1]
+        window = [t for t in self.recent_arrivals_s if t >= newest - _FPS_WINDOW_S]
+        if len(window) < 2 or newest <= window[0]:
+            return 0.0
+        return (len(window) - 1) / (newest - window[0])
 
 
 class HealingFrameSource:
@@ -79,6 +95,7 @@ class HealingFrameSource:
                     attempt = 0
                     self.health.frames += 1
                     self.health.last_frame_monotonic_s = self._clock()
+                    self.health.recent_arrivals_s.append(self.health.last_frame_monotonic_s)
                     yield frame
                     if self._stop.is_set():
                         break
