@@ -3,8 +3,9 @@
 1280x720 JPEG frames of the simulated flight are served at 30 fps per client by a replay
 server in another process. Here, N clients (one thread each) read and decode them with our
 MJPEG source. Printed per N: frames received against frames sent (a stream is sustained when
-none is lost), and the client CPU time per frame against a bare loop that only decodes the
-same JPEGs: the ratio is the cost of ingest beyond decoding (target: under 15%).
+none is lost); each client thread's CPU time per frame, split into JPEG decoding and the rest
+(HTTP, parsing, sockets: the ingest overhead, target under 15% of decode time); and a bare
+loop that only decodes the same JPEGs, for scale.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from drone_ai.adapters.video.mjpeg import MjpegHttpSource
 FPS = 30
 SECONDS = 5
 DISTINCT_FRAMES = 60
-MAX_STREAMS = 8
+MAX_STREAMS = 16
 
 
 def render_jpegs() -> list[bytes]:
@@ -65,21 +66,27 @@ def bare_decode_s(jpegs: list[bytes], frames: int) -> float:
     return (time.process_time() - began) / frames
 
 
-def ingest(url: str, streams: int) -> tuple[list[int], float]:
-    """Frames received per stream, and client CPU seconds per frame."""
+def ingest(url: str, streams: int) -> tuple[list[int], float, float]:
+    """Frames received per stream, and client CPU seconds per frame: in all, and decoding."""
     counts = [0] * streams
+    cpu_s = [0.0] * streams
+    decode_s = [0.0] * streams
 
     def read(slot: int) -> None:
-        for _ in MjpegHttpSource(url).frames():
+        began = time.thread_time()
+        source = MjpegHttpSource(url)
+        for _ in source.frames():
             counts[slot] += 1
+        cpu_s[slot] = time.thread_time() - began
+        decode_s[slot] = source.counts.decode_cpu_s
 
-    began = time.process_time()
     threads = [threading.Thread(target=read, args=(i,)) for i in range(streams)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return counts, (time.process_time() - began) / max(1, sum(counts))
+    frames = max(1, sum(counts))
+    return counts, sum(cpu_s) / frames, sum(decode_s) / frames
 
 
 def main() -> None:
@@ -94,24 +101,27 @@ def main() -> None:
     print(f"bare decode: {decode_s * 1e3:.2f} ms per 1280x720 frame ({1 / decode_s:.0f} frames/s)")
     sent = FPS * SECONDS
     sustained = 0
-    total_frames, total_cpu_s = 0, 0.0
-    for streams in (1, 2, 4, 6, MAX_STREAMS):
-        counts, per_frame_s = ingest(url, streams)
+    total_frames, total_cpu_s, total_decode_s = 0, 0.0, 0.0
+    for streams in (1, 2, 4, 8, 12, MAX_STREAMS):
+        counts, per_frame_s, decode_per_frame_s = ingest(url, streams)
         total_frames += sum(counts)
         total_cpu_s += per_frame_s * sum(counts)
+        total_decode_s += decode_per_frame_s * sum(counts)
         if all(count == sent for count in counts):
             sustained = streams
         print(
-            f"{streams} x 720p30: received {sum(counts)}/{sent * streams} frames, "
-            f"{per_frame_s * 1e3:.2f} ms CPU per frame "
-            f"(ingest overhead {per_frame_s / decode_s - 1.0:+.0%})"
+            f"{streams} x 720p30: received {sum(counts)}/{sent * streams} frames; CPU per frame "
+            f"{per_frame_s * 1e3:.2f} ms ({per_frame_s / decode_s - 1.0:+.0%} on the bare loop), "
+            f"of which decoding {decode_per_frame_s * 1e3:.2f} ms"
         )
     server.terminate()
-    overhead = total_cpu_s / total_frames / decode_s - 1.0
-    verdict = "meets" if overhead < 0.15 else "MISSES"
+    against_bare = total_cpu_s / total_frames / decode_s - 1.0
+    beyond_decoding = total_cpu_s / total_decode_s - 1.0
+    verdict = "meets" if against_bare < 0.15 else "MISSES"
     print(
-        f"sustained without drops: up to {sustained} streams; ingest overhead over all runs "
-        f"{overhead:+.0%} of decode time (target < 15%: {verdict})"
+        f"sustained without drops: up to {sustained} streams; over all runs, ingest costs "
+        f"{against_bare:+.0%} on the bare decode loop (target < 15%: {verdict}), "
+        f"{beyond_decoding:+.0%} beyond its own decoding"
     )
 
 

@@ -56,6 +56,7 @@ class MjpegCounts:
     frames: int = 0
     bytes: int = 0
     refused: Counter[PartRefusal] = field(default_factory=Counter)
+    decode_cpu_s: float = 0.0  # this thread's CPU time inside the JPEG decoder
 
 
 def boundary_of(content_type: str) -> str:
@@ -190,7 +191,9 @@ class MjpegPartReader:
         if not content_type.startswith("image/jpeg") or not body.startswith(_JPEG_START):
             self.counts.refused[PartRefusal.NOT_JPEG] += 1
             return None
+        began = time.thread_time()
         decoded = cv2.imdecode(np.frombuffer(body, dtype=np.uint8), cv2.IMREAD_COLOR)
+        self.counts.decode_cpu_s += time.thread_time() - began
         if decoded is None:
             self.counts.refused[PartRefusal.CORRUPT_JPEG] += 1
             return None
