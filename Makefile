@@ -18,11 +18,16 @@ demo: $(STAMP)
 
 test: tools lint typecheck layers unit
 
-# FFmpeg's own command-line tools (ffprobe checks the simulator's MPEG-TS as an independent
-# reader). Debian's package; installing it needs root, as CI and the dev machines have.
+# Independent peers the integration tests start on 127.0.0.1: FFmpeg's command-line tools
+# (ffprobe, ffmpeg), and GStreamer's RTSP server on Debian's Python (tests/rtsp_server.py).
+# Debian's packages; installing them needs root, as CI and the dev machines have.
+SYSTEM_PACKAGES := ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
+	gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 tools:
-	@command -v ffprobe >/dev/null || (apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg)
+	@command -v ffprobe >/dev/null && /usr/bin/python3 -c "import gi; \
+		gi.require_version('GstRtspServer', '1.0')" 2>/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends $(SYSTEM_PACKAGES))
 
 lint: $(STAMP)
 	$(BIN)/ruff check domain drone_ai tests bench

@@ -117,3 +117,26 @@ def test_mjpeg_served_by_ffmpeg_is_read_frame_for_frame(
             time.sleep(0.2)  # FFmpeg is not listening yet
     assert len(frames) == 30
     assert all(f.image.shape == (120, 160, 3) for f in frames)
+
+
+def test_an_rtsp_camera_is_read_through_the_same_pyav_path(
+    stop_at_exit: list[subprocess.Popen[bytes]],
+) -> None:
+    port = free_port(socket.SOCK_STREAM)
+    server = subprocess.Popen(
+        [
+            "/usr/bin/python3",
+            str(Path(__file__).parent.parent / "rtsp_server.py"),
+            str(port),
+            str(DATA_DIR / "h264_klv.ts"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    stop_at_exit.append(server)
+    assert server.stdout is not None and server.stdout.readline().strip() == b"ready"
+    server.stdout.close()
+    source = PyAvFrameSource(f"rtsp://127.0.0.1:{port}/camera", timeout_s=3.0)
+    frames = [e for e in source.events() if isinstance(e, Frame)]
+    assert len(frames) == 30
+    assert frames[-1].image.shape == (120, 160, 3)
