@@ -12,6 +12,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from domain.frames import Frame
 from domain.telemetry import TelemetrySample
 
 Float = NDArray[np.float64]
@@ -50,3 +51,10 @@ class TerrainModel(Protocol):
     def height_hae_m(self, lat_deg: Float, lon_deg: Float) -> Float:
         """HAE in metres at each point, NaN where the model has no data."""
         ...
+
+
+class FlightFeed(Protocol):
+    """What one flight's inputs deliver, in arrival order: frames and telemetry samples
+    (one MPEG-TS interleaves both; MJPEG with KLV over UDP is merged into one feed)."""
+
+    def events(self) -> Iterator[Frame | TelemetrySample]: ...

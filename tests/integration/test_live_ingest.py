@@ -10,16 +10,17 @@ import time
 from pathlib import Path
 
 from domain.footprint import horizontal_distance_m
-from domain.frames import Frame, FrameClock
-from domain.synchronisation import SyncKind, TelemetryTrack, angular_difference_deg
-from domain.telemetry import TelemetrySample
+from domain.frames import FrameClock
+from domain.synchronisation import SyncKind, angular_difference_deg
 from drone_ai.adapters.klv.udp import KlvUdpTelemetrySource
 from drone_ai.adapters.simulator.flight import SimulatedFlight
 from drone_ai.adapters.simulator.live import LiveFlight
 from drone_ai.adapters.simulator.mpegts_writer import write_mpegts
 from drone_ai.adapters.simulator.scenario import scenario_from_mapping
+from drone_ai.adapters.video.live_feed import LiveFlightFeed
 from drone_ai.adapters.video.mjpeg import MjpegHttpSource
 from drone_ai.adapters.video.pyav_source import PyAvFrameSource
+from drone_ai.services.ingest import SyncedFrame, synchronise
 
 SCENARIO = {
     "duration_s": 60,
@@ -42,37 +43,31 @@ ANGLES = (
 def test_every_frame_arrives_with_telemetry_that_matches_the_flown_pose() -> None:
     flight = SimulatedFlight(scenario_from_mapping(SCENARIO))
     telemetry = KlvUdpTelemetrySource()
-    samples: list[TelemetrySample] = []
-    receiver = threading.Thread(
-        target=lambda: samples.extend(telemetry.samples(idle_timeout_s=3.0))
-    )
-    receiver.start()
     live = LiveFlight(flight, klv_udp_port=telemetry.port, speed=SPEED)
     live.start(wait_for_client_s=30.0)
+    feed = LiveFlightFeed(
+        lambda: MjpegHttpSource(live.video_url).frames(),
+        lambda: telemetry.samples(idle_timeout_s=3.0),
+    )
     try:
-        video = MjpegHttpSource(live.video_url)
-        frame_times = [frame.t_us for frame in video.frames()]
+        synced = list(synchronise(feed))
         assert live.wait(30.0)
     finally:
         live.stop()
-        receiver.join(10.0)
         telemetry.close()
-    assert len(frame_times) >= flight.frame_count - 1
-    assert len(samples) == flight.packet_count and telemetry.counts.total == 0
-    track = TelemetryTrack(max_gap_us=100_000, max_age_us=50_000, capacity=4_096)
-    for sample in samples:
-        track.add(sample)
-    first, last = samples[0].t_us, samples[-1].t_us
+    assert len(synced) >= flight.frame_count - 1 and feed.dropped == 0
+    assert telemetry.datagrams == flight.packet_count and telemetry.counts.total == 0
+    first, last = flight.packet_time_us(0), flight.packet_time_us(flight.packet_count - 1)
     worst = {"horizontal_m": 0.0, "vertical_m": 0.0, "angle_deg": 0.0}
-    for t_us in frame_times:
-        synced = track.at(t_us)
+    for item in synced:
+        t_us = item.frame.t_us
         if not first <= t_us <= last:
             # Before the first packet or after the last one, a frame holds the nearest sample
             # (never an extrapolation): there is nothing to interpolate between.
-            assert synced.kind is SyncKind.NEAREST
+            assert item.telemetry.kind is SyncKind.NEAREST
             continue
-        assert synced.kind is SyncKind.INTERPOLATED
-        got, truth = synced.sample, flight.true_sample(t_us)
+        assert item.telemetry.kind is SyncKind.INTERPOLATED
+        got, truth = item.telemetry.sample, flight.true_sample(t_us)
         assert got is not None
         worst["horizontal_m"] = max(
             worst["horizontal_m"],
@@ -106,8 +101,8 @@ def test_the_same_flight_as_mpegts_over_udp_gives_the_same_agreement(tmp_path: P
     source = PyAvFrameSource(
         f"udp://127.0.0.1:{port}?fifo_size=200000&overrun_nonfatal=1", timeout_s=3.0
     )
-    events: list[Frame | TelemetrySample] = []
-    reader = threading.Thread(target=lambda: events.extend(source.events()))
+    synced: list[SyncedFrame] = []
+    reader = threading.Thread(target=lambda: synced.extend(synchronise(source)))
     reader.start()
     time.sleep(0.5)
     sender = subprocess.Popen(
@@ -136,22 +131,16 @@ def test_the_same_flight_as_mpegts_over_udp_gives_the_same_agreement(tmp_path: P
     finally:
         sender.kill()
         sender.wait(10)
-    frames = [e for e in events if isinstance(e, Frame)]
-    samples = [e for e in events if isinstance(e, TelemetrySample)]
-    assert len(frames) == flight.frame_count and len(samples) == flight.packet_count
-    track = TelemetryTrack(max_gap_us=100_000, max_age_us=50_000, capacity=4_096)
-    for sample in samples:
-        track.add(sample)
+    assert len(synced) == flight.frame_count
+    first, last = flight.packet_time_us(0), flight.packet_time_us(flight.packet_count - 1)
     worst_m = worst_deg = 0.0
-    for frame in frames:
-        if (
-            frame.clock is not FrameClock.PTS
-            or not samples[0].t_us <= frame.t_us <= samples[-1].t_us
-        ):
+    for item in synced:
+        t_us = item.frame.t_us
+        if item.frame.clock is not FrameClock.PTS or not first <= t_us <= last:
             continue
-        synced, truth = track.at(frame.t_us), flight.true_sample(frame.t_us)
-        assert synced.kind is SyncKind.INTERPOLATED and synced.sample is not None
-        got = synced.sample
+        assert item.telemetry.kind is SyncKind.INTERPOLATED
+        got, truth = item.telemetry.sample, flight.true_sample(t_us)
+        assert got is not None
         worst_m = max(
             worst_m,
             horizontal_distance_m(
