@@ -1,0 +1,28 @@
+"""KLV over UDP on 127.0.0.1: one or several packets per datagram."""
+
+from __future__ import annotations
+
+import socket
+
+from drone_ai.adapters.klv.st0601 import encode_packet
+from drone_ai.adapters.klv.udp import KlvUdpTelemetrySource
+
+
+def packet(t_us: int) -> bytes:
+    return encode_packet({2: t_us, 13: 1.0, 14: 2.0})
+
+
+def test_several_packets_in_one_datagram_and_one_per_datagram_all_arrive() -> None:
+    source = KlvUdpTelemetrySource()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.sendto(packet(1) + packet(2) + packet(3), ("127.0.0.1", source.port))
+        sender.sendto(packet(4), ("127.0.0.1", source.port))
+        sender.sendto(packet(5)[:30], ("127.0.0.1", source.port))  # cut short
+        sender.sendto(packet(6), ("127.0.0.1", source.port))
+    try:
+        times = [s.t_us for s in source.samples(idle_timeout_s=0.5)]
+    finally:
+        source.close()
+    assert times == [1, 2, 3, 4, 6]
+    assert source.datagrams == 4
+    assert source.counts.as_dict() == {"truncated": 1}  # the cut packet is its datagram's own
