@@ -6,12 +6,13 @@ alone, and tests use hand-written fakes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
+from domain.detections import Detection
 from domain.frames import Frame
 from domain.telemetry import TelemetrySample
 
@@ -58,3 +59,9 @@ class FlightFeed(Protocol):
     (one MPEG-TS interleaves both; MJPEG with KLV over UDP is merged into one feed)."""
 
     def events(self) -> Iterator[Frame | TelemetrySample]: ...
+
+
+class Detector(Protocol):
+    """Detections for a batch of frames (BGR images), one list per image, in order."""
+
+    def detect(self, images: Sequence[NDArray[np.uint8]]) -> list[list[Detection]]: ...

@@ -1,0 +1,1 @@
+"""Detector backends: ONNX YOLO-family models (and, next, motion and HOG)."""
