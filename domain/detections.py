@@ -24,7 +24,8 @@ class Detection:
     def __post_init__(self) -> None:
         if not (self.x_min <= self.x_max and self.y_min <= self.y_max):
             raise InvalidValueError(
-                "box", "x_min <= x_max and y_min <= y_max",
+                "box",
+                "x_min <= x_max and y_min <= y_max",
                 (self.x_min, self.y_min, self.x_max, self.y_max),
             )
         if not 0.0 <= self.score <= 1.0:
