@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.georef_real
 	$(BIN)/python -m bench.render
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.detect
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

@@ -29,7 +29,9 @@ class OnnxYoloDetector:
         providers: Sequence[str] = ("CPUExecutionProvider",),
         min_score: float = 0.25,
         nms_iou: float = 0.45,
+        intra_op_threads: int = 0,
     ) -> None:
+        """`intra_op_threads` 0 lets onnxruntime use every core; a pool worker asks its share."""
         available = ort.get_available_providers()
         chosen = [p for p in providers if p in available]
         if not chosen:
@@ -37,7 +39,11 @@ class OnnxYoloDetector:
                 f"ONNX: one of {list(providers)} expected, this runtime has {available}"
             )
         try:
-            self._session = ort.InferenceSession(str(model_path), providers=chosen)
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = intra_op_threads
+            self._session = ort.InferenceSession(
+                str(model_path), sess_options=options, providers=chosen
+            )
         except Exception as exc:  # onnxruntime raises its own, untyped, exceptions
             raise SourceError(f"{model_path}: a loadable ONNX model expected: {exc}") from exc
         model_input = self._session.get_inputs()[0]

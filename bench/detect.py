@@ -1,0 +1,121 @@
+"""Detector backends at 1280x720 on one core, and the motion detector's accuracy against the
+simulator's ground truth: `python -m bench.detect`.
+
+Frames are the default scenario's (a 600 m orbit over a crossroads with traffic) and a straight
+leg with a fixed gimbal. `onnx` runs a stand-in YOLO-shaped network (five stride-2 convolutions,
+about 0.9 GFLOP at 640x640, random weights, v5 output layout): its figure is the backend's
+letterbox, decode and NMS plus a small network; a customer's model adds its own inference cost.
+Accuracy is at IoU >= 0.3 for targets of at least 12 px, scored by domain.detection_metrics as the
+tests do; the issue's target is recall >= 0.9 and precision >= 0.8. Worker-pool figures come with
+the pool (issue 6, open).
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from domain.detection_metrics import score_frames
+from drone_ai.adapters.detectors.motion import MotionDetector
+from drone_ai.adapters.detectors.onnx_yolo import OnnxYoloDetector
+from drone_ai.adapters.simulator.flight import SimulatedFlight
+from drone_ai.adapters.simulator.scenario import scenario_from_mapping
+from drone_ai.ports import Detector
+
+SPEED_FRAMES = 90
+ACCURACY_S = 10.0
+WARM_UP_FRAMES = 8  # the motion detector compares with a frame 4 earlier; let it settle
+SCENARIOS: Mapping[str, Mapping[str, Any]] = {
+    "orbit": {},
+    "straight leg": {
+        "path": {"kind": "legs", "waypoints": [[-400, -300], [400, -300]]},
+        "gimbal": {"kind": "fixed", "rel_az_deg": 0, "rel_el_deg": -60},
+    },
+}
+CLASSES = ("car", "person")
+
+
+def stand_in_model(path: Path) -> Path:
+    """640x640 in, 20x20 anchors of (cx, cy, w, h, objectness, car, person) out."""
+    rng = np.random.default_rng(0)
+    channels = [3, 16, 32, 64, 128, 5 + len(CLASSES)]
+    nodes, weights = [], []
+    name = "images"
+    for layer, (c_in, c_out) in enumerate(itertools.pairwise(channels)):
+        kernel = rng.normal(0.0, 0.1, (c_out, c_in, 3, 3)).astype(np.float32)
+        weights.append(numpy_helper.from_array(kernel, f"w{layer}"))
+        nodes.append(
+            helper.make_node(
+                "Conv", [name, f"w{layer}"], [f"c{layer}"], strides=[2, 2], pads=[1, 1, 1, 1]
+            )
+        )
+        name = f"c{layer}"
+    shape = numpy_helper.from_array(np.array([0, channels[-1], -1], dtype=np.int64))
+    nodes += [
+        helper.make_node("Sigmoid", [name], ["scores"]),
+        helper.make_node("Constant", [], ["shape"], value=shape),
+        helper.make_node("Reshape", ["scores", "shape"], ["flat"]),
+        helper.make_node("Transpose", ["flat"], ["output0"], perm=[0, 2, 1]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "stand_in",
+        [helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, 640, 640])],
+        [helper.make_tensor_value_info("output0", TensorProto.FLOAT, [1, 400, channels[-1]])],
+        initializer=weights,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    helper.set_model_props(model, {"names": str(dict(enumerate(CLASSES)))})
+    onnx.save(model, path)
+    return path
+
+
+def frames_per_s(detector: Detector, images: Sequence[np.ndarray]) -> float:
+    """CPU time, best of three passes, one frame per call as a live flight hands them over."""
+    best = float("inf")
+    for _ in range(3):
+        began = time.process_time()
+        for image in images:
+            detector.detect([image])
+        best = min(best, time.process_time() - began)
+    return len(images) / best
+
+
+def motion_accuracy(overrides: Mapping[str, Any]) -> str:
+    flight = SimulatedFlight(scenario_from_mapping({"duration_s": ACCURACY_S, **overrides}))
+    detector = MotionDetector()
+    pairs = []
+    for frame in flight.frames():
+        [found] = detector.detect([frame.image])
+        if frame.index >= WARM_UP_FRAMES:
+            boxes = [(d.x_min, d.y_min, d.x_max, d.y_max) for d in found]
+            pairs.append((boxes, [truth.box_px for truth in frame.truths]))
+    score = score_frames(pairs, 0.3, 12)
+    return f"precision {score.precision:.2f}, recall {score.recall:.2f}"
+
+
+def main() -> None:
+    print(" ".join(__doc__.split("\n\n")[0].split()))
+    cv2.setNumThreads(1)  # one core, as the target says
+    flight = SimulatedFlight(scenario_from_mapping({"duration_s": SPEED_FRAMES / 30.0}))
+    images = [frame.image for frame in flight.frames()]
+    print(f"motion: {frames_per_s(MotionDetector(), images):,.1f} frames/s")
+    with tempfile.TemporaryDirectory() as folder:
+        model = stand_in_model(Path(folder) / "stand_in.onnx")
+        onnx_detector = OnnxYoloDetector(model, intra_op_threads=1)
+        print(f"onnx (stand-in network): {frames_per_s(onnx_detector, images):,.1f} frames/s")
+    for name, overrides in SCENARIOS.items():
+        print(f"motion accuracy, {name}, {ACCURACY_S:.0f} s: {motion_accuracy(overrides)}")
+
+
+if __name__ == "__main__":
+    main()
