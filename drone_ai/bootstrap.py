@@ -9,6 +9,9 @@ from pathlib import Path
 
 from domain.georeference import GroundLimits
 from domain.pose import AzimuthReference, PointingConventions
+from drone_ai.adapters.detectors.hog import HogPeopleDetector
+from drone_ai.adapters.detectors.motion import MotionDetector
+from drone_ai.adapters.detectors.onnx_yolo import OnnxYoloDetector
 from drone_ai.adapters.geoid.egm96 import ConstantGeoid, Egm96Geoid
 from drone_ai.adapters.klv.files import KlvFileTelemetrySource
 from drone_ai.adapters.klv.policy import DecodePolicy
@@ -18,8 +21,8 @@ from drone_ai.adapters.simulator.live import LiveFlight
 from drone_ai.adapters.simulator.mpegts_writer import write_mpegts
 from drone_ai.adapters.simulator.scenario import load_scenario
 from drone_ai.adapters.terrain.geotiff import GeoTiffTerrain, VerticalDatum
-from drone_ai.config import AzimuthSetting, DemDatum, Settings
-from drone_ai.ports import GeoidModel, TerrainModel
+from drone_ai.config import AzimuthSetting, DemDatum, DetectorBackend, Settings
+from drone_ai.ports import Detector, GeoidModel, TerrainModel
 from drone_ai.services.georeferencing import Georeferencer, GeoreferencingPolicy
 
 SAMPLE_FLIGHT = "aphill_klv_10s.ts"
@@ -60,6 +63,21 @@ def georeferencer(settings: Settings) -> Georeferencer:
         ground_msl_m=settings.ground_msl_m,
     )
     return Georeferencer(geoid, terrain, policy)
+
+
+def detector(settings: Settings) -> Detector:
+    """A new detector of the configured backend; motion detectors follow one flight each."""
+    if settings.detector is DetectorBackend.ONNX:
+        assert settings.detector_model_path is not None  # Settings refuses onnx without one
+        return OnnxYoloDetector(
+            settings.detector_model_path,
+            settings.detector_labels_path,
+            settings.detector_providers,
+            settings.detector_min_score,
+        )
+    if settings.detector is DetectorBackend.HOG:
+        return HogPeopleDetector(settings.detector_min_score)
+    return MotionDetector()
 
 
 def simulate_to_path(

@@ -24,6 +24,12 @@ class AzimuthSetting(enum.Enum):
     UTM_GRID = "utm-grid"  # measured on the real Fort A.P. Hill feed (see domain/pose.py)
 
 
+class DetectorBackend(enum.Enum):
+    MOTION = "motion"  # moving-target indication: needs no weights, the default
+    ONNX = "onnx"  # a YOLO-family ONNX model the customer brings (detector_model_path)
+    HOG = "hog"  # OpenCV's people detector, where the OpenCV build has it
+
+
 class DemDatum(enum.Enum):
     GEOID = "geoid"
     ELLIPSOID = "ellipsoid"
@@ -47,6 +53,12 @@ class Settings:
     # Ground points farther than this, or seen flatter than this, are flagged, not trusted.
     max_slant_range_m: float = 20_000.0
     min_depression_deg: float = 3.0
+    detector: DetectorBackend = DetectorBackend.MOTION
+    detector_model_path: Path | None = None
+    detector_labels_path: Path | None = None  # when the model's metadata has no class names
+    detector_min_score: float = 0.25
+    # onnxruntime execution providers, best first; those this runtime lacks are skipped.
+    detector_providers: tuple[str, ...] = ("CPUExecutionProvider",)
 
     def __post_init__(self) -> None:
         if not 32 <= self.klv_max_packet_bytes <= 16 * 1024 * 1024:
@@ -61,6 +73,15 @@ class Settings:
         if not 0.0 <= self.min_depression_deg < 90.0:
             raise ConfigError(
                 f"{_PREFIX}MIN_DEPRESSION_DEG: expected [0, 90), got {self.min_depression_deg}"
+            )
+        if self.detector is DetectorBackend.ONNX and self.detector_model_path is None:
+            raise ConfigError(
+                f"{_PREFIX}DETECTOR_MODEL_PATH: an ONNX model file expected with "
+                f"{_PREFIX}DETECTOR=onnx, got none"
+            )
+        if not 0.0 <= self.detector_min_score <= 1.0:
+            raise ConfigError(
+                f"{_PREFIX}DETECTOR_MIN_SCORE: expected [0, 1], got {self.detector_min_score}"
             )
 
     @classmethod
@@ -98,6 +119,13 @@ def _integer(raw: str) -> int:
         raise ValueError("expected an integer") from None
 
 
+def _names(raw: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in raw.split(",") if name.strip())
+    if not names:
+        raise ValueError("expected a comma-separated list of names")
+    return names
+
+
 def _choice(kind: type[enum.Enum]) -> Callable[[str], enum.Enum]:
     def parse(raw: str) -> enum.Enum:
         try:
@@ -118,4 +146,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "eg0104_azimuth": _choice(AzimuthSetting),
     "max_slant_range_m": _number,
     "min_depression_deg": _number,
+    "detector": _choice(DetectorBackend),
+    "detector_model_path": Path,
+    "detector_labels_path": Path,
+    "detector_min_score": _number,
+    "detector_providers": _names,
 }
