@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.render
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.detect
+	$(BIN)/python -m bench.track
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bench.track import imperfect_truth, score_tracking
 from domain.detection_metrics import iou
 from domain.detections import Detection
 from domain.georeference import georeference_pixels
@@ -82,3 +83,13 @@ def test_track_ground_speed_is_within_2_m_s_of_truth(name: str) -> None:
     assert max(errors_m_s) < 2.0, f"worst {max(errors_m_s):.2f} m/s"
     # Every target keeps one id while it stays in view (the boxes here are the truth's).
     assert all(len(ids) == 1 for ids in ids_per_target.values()), dict(ids_per_target)
+
+
+def test_tracks_of_imperfect_detections_keep_their_ids_scored_by_motmetrics() -> None:
+    """One box in ten missed, false alarms, 1 px noise: no identity switch, and MOTA bounded
+    by the misses (each costs a frame, and a new track three tentative frames)."""
+    flight = SimulatedFlight(scenario_from_mapping({"duration_s": 10.0}))
+    score = score_tracking(flight, imperfect_truth())
+    assert score.frames == 300
+    assert score.id_switches == 0
+    assert score.mota >= 0.75 and score.idf1 >= 0.85, score
