@@ -24,6 +24,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from bench.flights import MIN_SIZE_PX, SCENARIOS
 from domain.detection_metrics import score_frames
 from drone_ai.adapters.detectors.motion import MotionDetector
 from drone_ai.adapters.detectors.onnx_yolo import OnnxYoloDetector
@@ -34,13 +35,6 @@ from drone_ai.ports import Detector
 SPEED_FRAMES = 90
 ACCURACY_S = 10.0
 WARM_UP_FRAMES = 8  # the motion detector compares with a frame 4 earlier; let it settle
-SCENARIOS: Mapping[str, Mapping[str, Any]] = {
-    "orbit": {},
-    "straight leg": {
-        "path": {"kind": "legs", "waypoints": [[-400, -300], [400, -300]]},
-        "gimbal": {"kind": "fixed", "rel_az_deg": 0, "rel_el_deg": -60},
-    },
-}
 CLASSES = ("car", "person")
 
 
@@ -99,7 +93,7 @@ def motion_accuracy(overrides: Mapping[str, Any]) -> str:
         if frame.index >= WARM_UP_FRAMES:
             boxes = [(d.x_min, d.y_min, d.x_max, d.y_max) for d in found]
             pairs.append((boxes, [truth.box_px for truth in frame.truths]))
-    score = score_frames(pairs, 0.3, 12)
+    score = score_frames(pairs, 0.3, MIN_SIZE_PX)
     return f"precision {score.precision:.2f}, recall {score.recall:.2f}"
 
 

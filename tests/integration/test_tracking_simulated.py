@@ -7,12 +7,11 @@ georeferencing and the ground-motion fit, not a detector."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pytest
 
+from bench.flights import MIN_SIZE_PX, SCENARIOS
 from bench.track import imperfect_truth, score_tracking
 from domain.detection_metrics import iou
 from domain.detections import Detection
@@ -22,25 +21,16 @@ from drone_ai.adapters.simulator.flight import SimulatedFlight
 from drone_ai.adapters.simulator.scenario import scenario_from_mapping
 from drone_ai.services.tracking import FlightTracker
 
-MIN_SIZE_PX = 12.0
 # Independent telemetry errors per sample, of a good small-UAS navigation unit: at these ranges
 # they move a ground point by a metre or two from one frame to the next.
 NOISE = {"position_m": 1.0, "altitude_m": 1.0, "attitude_deg": 0.05, "pointing_deg": 0.05}
-SCENARIOS: Mapping[str, Mapping[str, Any]] = {
-    "orbit": {"duration_s": 12.0, "noise": NOISE},
-    "straight leg": {
-        "duration_s": 12.0,
-        "noise": NOISE,
-        "path": {"kind": "legs", "waypoints": [[-400, -300], [400, -300]]},
-        "gimbal": {"kind": "fixed", "rel_az_deg": 0, "rel_el_deg": -60},
-        "camera": {"hfov_deg": 12.0},  # at 30 degrees the vehicles are under 12 px
-    },
-}
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_track_ground_speed_is_within_2_m_s_of_truth(name: str) -> None:
-    flight = SimulatedFlight(scenario_from_mapping(SCENARIOS[name]))
+    flight = SimulatedFlight(
+        scenario_from_mapping({**SCENARIOS[name], "duration_s": 12.0, "noise": NOISE})
+    )
     ground_hae_m = flight.scenario.origin.ground_hae_m
     tracker = FlightTracker(motion_window_s=2.0)
     truth_motion: dict[int, GroundMotion] = defaultdict(GroundMotion)
