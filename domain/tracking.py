@@ -138,10 +138,10 @@ class BoxFilter:
 
 
 class _Track:
-    def __init__(self, track_id: int, detection: Detection) -> None:
+    def __init__(self, track_id: int, detection: Detection, hits_to_confirm: int) -> None:
         self.track_id = track_id
         self.filter = BoxFilter(_box(detection))
-        self.state = TrackState.TENTATIVE
+        self.state = TrackState.CONFIRMED if hits_to_confirm <= 1 else TrackState.TENTATIVE
         self.hits = 1
         self.frames_since_seen = 0
         self.label = detection.label
@@ -211,7 +211,7 @@ class Tracker:
                 if track.frames_since_seen > s.max_lost_frames:
                     continue
             kept.append(track)
-        kept += [_Track(next(self._next_ids), d) for d in new_detections]
+        kept += [_Track(next(self._next_ids), d, s.hits_to_confirm) for d in new_detections]
         self._tracks = kept
         return [track.report() for track in self._tracks]
 

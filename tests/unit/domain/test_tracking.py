@@ -39,6 +39,11 @@ def test_a_track_is_tentative_until_seen_often_enough() -> None:
     assert states == [TrackState.TENTATIVE] * 2 + [TrackState.CONFIRMED] * 2
 
 
+def test_one_hit_to_confirm_reports_a_track_at_once() -> None:
+    tracker = Tracker(TrackerSettings(hits_to_confirm=1))
+    assert tracker.update([car(100, 50)])[0].state is TrackState.CONFIRMED
+
+
 def test_a_track_missed_for_a_while_is_found_again_with_its_id() -> None:
     tracker = Tracker()
     for step in range(10):
