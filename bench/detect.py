@@ -91,7 +91,7 @@ def motion_accuracy(overrides: Mapping[str, Any]) -> str:
     for frame in flight.frames():
         [found] = detector.detect([frame.image])
         if frame.index >= WARM_UP_FRAMES:
-            boxes = [(d.x_min, d.y_min, d.x_max, d.y_max) for d in found]
+            boxes = [d.box for d in found]
             pairs.append((boxes, [truth.box_px for truth in frame.truths]))
     score = score_frames(pairs, 0.3, MIN_SIZE_PX)
     return f"precision {score.precision:.2f}, recall {score.recall:.2f}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-Box = tuple[float, float, float, float]  # x_min, y_min, x_max, y_max
+from domain.detections import Box
 
 
 def iou(a: Box, b: Box) -> float:
@@ -62,12 +62,12 @@ def score_frame(
             continue
         used_d.add(i)
         used_t.add(j)
-        if _counts(truths[j], min_size_px):
+        if large_enough(truths[j], min_size_px):
             tp += 1
         else:
             ignored += 1
     fp = len(detections) - len(used_d)
-    fn = sum(1 for j, t in enumerate(truths) if j not in used_t and _counts(t, min_size_px))
+    fn = sum(1 for j, t in enumerate(truths) if j not in used_t and large_enough(t, min_size_px))
     return DetectionScore(tp, fp, fn)
 
 
@@ -80,5 +80,6 @@ def score_frames(
     return total
 
 
-def _counts(box: Box, min_size_px: float) -> bool:
+def large_enough(box: Box, min_size_px: float) -> bool:
+    """Whether a ground-truth box is scored: its longer side reaches `min_size_px`."""
     return max(box[2] - box[0], box[3] - box[1]) >= min_size_px

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from domain.errors import InvalidValueError
 
+Box = tuple[float, float, float, float]  # x_min, y_min, x_max, y_max, pixels
+
 
 @dataclass(frozen=True, slots=True)
 class Detection:
@@ -30,6 +32,10 @@ class Detection:
             )
         if not 0.0 <= self.score <= 1.0:
             raise InvalidValueError("score", "a score in [0, 1]", self.score)
+
+    @property
+    def box(self) -> Box:
+        return (self.x_min, self.y_min, self.x_max, self.y_max)
 
     @property
     def ground_point_px(self) -> tuple[float, float]:

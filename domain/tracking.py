@@ -27,10 +27,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from domain.detection_metrics import iou
-from domain.detections import Detection
+from domain.detections import Box, Detection
 from domain.errors import InvalidValueError
-
-Box = tuple[float, float, float, float]
 
 # Noise per frame as a fraction of the box height, the usual choice for boxes whose size changes
 # with range: a far (small) object moves fewer pixels than a near one.
@@ -140,7 +138,7 @@ class BoxFilter:
 class _Track:
     def __init__(self, track_id: int, detection: Detection, hits_to_confirm: int) -> None:
         self.track_id = track_id
-        self.filter = BoxFilter(_box(detection))
+        self.filter = BoxFilter(detection.box)
         self.state = TrackState.CONFIRMED if hits_to_confirm <= 1 else TrackState.TENTATIVE
         self.hits = 1
         self.frames_since_seen = 0
@@ -148,7 +146,7 @@ class _Track:
         self.score = detection.score
 
     def matched(self, detection: Detection, hits_to_confirm: int) -> None:
-        self.filter.update(_box(detection))
+        self.filter.update(detection.box)
         self.hits += 1
         self.frames_since_seen = 0
         if detection.score >= self.score or self.state is TrackState.TENTATIVE:
@@ -221,7 +219,7 @@ class Tracker:
         """Match best IoU first; returns the detections and tracks left unmatched."""
         pairs = sorted(
             (
-                (iou(_box(d), t.filter.box), di, ti)
+                (iou(d.box, t.filter.box), di, ti)
                 for di, d in enumerate(detections)
                 for ti, t in enumerate(tracks)
             ),
@@ -241,10 +239,6 @@ class Tracker:
             [d for i, d in enumerate(detections) if i not in used_detections],
             [t for i, t in enumerate(tracks) if i not in used_tracks],
         )
-
-
-def _box(detection: Detection) -> Box:
-    return (detection.x_min, detection.y_min, detection.x_max, detection.y_max)
 
 
 def _centre_size(box: Box) -> NDArray[np.float64]:

@@ -67,7 +67,9 @@ class FlightTracker:
         objects = []
         for report in reports:
             fix = fixes.get(report.track_id)
-            motion = self._motion.setdefault(report.track_id, GroundMotion(self._window_s))
+            motion = self._motion.get(report.track_id)
+            if motion is None:
+                motion = self._motion[report.track_id] = GroundMotion(self._window_s)
             if fix is not None:
                 motion.add(t_us, fix.lat_deg, fix.lon_deg, fix.hae_m)
             objects.append(TrackedObject(report, fix, motion.velocity()))

@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 
 from bench.flights import MIN_SIZE_PX, SCENARIOS
-from bench.track import imperfect_truth, score_tracking
+from bench.track import imperfect_truth, jittered, score_tracking, shorter_side_px
 from domain.detection_metrics import iou
-from domain.detections import Detection
 from domain.georeference import georeference_pixels
 from domain.ground_motion import GroundMotion
 from drone_ai.adapters.simulator.flight import SimulatedFlight
@@ -38,15 +37,8 @@ def test_track_ground_speed_is_within_2_m_s_of_truth(name: str) -> None:
     errors_m_s: list[float] = []
     ids_per_target: dict[int, set[int]] = defaultdict(set)
     for frame in flight.frames():
-        visible = [
-            t
-            for t in frame.truths
-            if min(t.box_px[2] - t.box_px[0], t.box_px[3] - t.box_px[1]) >= MIN_SIZE_PX
-        ]
-        detections = [
-            Detection(*(np.array(t.box_px) + rng.normal(0.0, 1.0, 4)).tolist(), 0, t.kind, 0.9)
-            for t in visible
-        ]
+        visible = [t for t in frame.truths if shorter_side_px(t.box_px) >= MIN_SIZE_PX]
+        detections = [jittered(t, rng) for t in visible]
         camera = flight.camera(flight.reported_sample(frame.t_us))
         objects = tracker.update(
             frame.t_us,

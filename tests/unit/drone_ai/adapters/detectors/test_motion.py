@@ -42,7 +42,7 @@ def test_motion_is_found_at_the_target_and_nowhere_on_the_panning_ground() -> No
         if step < 4:
             assert found == []  # nothing to compare with yet
             continue
-        boxes = [(d.x_min, d.y_min, d.x_max, d.y_max) for d in found]
+        boxes = [d.box for d in found]
         assert boxes and all(near(box, truth) for box in boxes)  # no false alarm elsewhere
         overlapping += any(iou(box, truth) >= 0.3 for box in boxes)
     # Once the target has moved more than its length, its box is found (IoU >= 0.3); before,

@@ -61,7 +61,7 @@ V5_ROWS = [
 
 
 def expected(detections: list) -> list[tuple]:  # type: ignore[type-arg]
-    return [(d.label, round(d.score, 4), (d.x_min, d.y_min, d.x_max, d.y_max)) for d in detections]
+    return [(d.label, round(d.score, 4), d.box) for d in detections]
 
 
 def test_yolov5_outputs_are_decoded_unletterboxed_and_suppressed(tmp_path: Path) -> None:
