@@ -41,3 +41,13 @@ class Detection:
     def ground_point_px(self) -> tuple[float, float]:
         """Where the object meets the ground: the bottom centre of the box."""
         return (self.x_min + self.x_max) / 2.0, self.y_max
+
+
+@dataclass(frozen=True, slots=True)
+class FrameDetections:
+    """What was found in one frame of a flight: `frame_seq` counts the flight's submitted
+    frames from 0, `t_us` is the frame's time as the flight gave it."""
+
+    frame_seq: int
+    t_us: int
+    detections: tuple[Detection, ...]

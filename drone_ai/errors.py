@@ -10,6 +10,10 @@ boundary (`raise X from exc`); the domain's own tree is `domain.errors.DomainErr
      │    └── KlvValueError       an item's bytes break its format (length, range, text, ...)
      ├── SourceError              an input could not be opened or read at all
      ├── GeoidUnavailableError    no geoid model to convert MSL and HAE: never guessed
+     ├── DetectionPoolError       the detection workers cannot take or do the work
+     │    ├── PoolCapacityError   a new flight refused: admitting it would starve the others
+     │    ├── FrameRejectedError  a frame the pool cannot carry (type, shape, size)
+     │    └── WorkerStartError    a worker process could not build its detector
      └── ConfigError              a setting is missing or malformed
 
 Every KLV refusal carries a `KlvRejectReason`, so that a lenient decoder can count what it
@@ -79,3 +83,19 @@ class ConfigError(DroneAIError):
 class GeoidUnavailableError(DroneAIError):
     """The geoid model cannot answer (not installed, no data there): heights above sea level
     cannot be turned into heights above the ellipsoid, and no ballpark value stands in."""
+
+
+class DetectionPoolError(DroneAIError):
+    """The detection worker pool cannot take or do the work."""
+
+
+class PoolCapacityError(DetectionPoolError):
+    """A new flight was refused: the pool cannot serve it without starving the open ones."""
+
+
+class FrameRejectedError(DetectionPoolError):
+    """A frame the pool cannot carry to its workers (not 8-bit, wrong shape, too large)."""
+
+
+class WorkerStartError(DetectionPoolError):
+    """A detection worker process could not start or build its detector."""

@@ -12,7 +12,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from domain.detections import Detection
+from domain.detections import Detection, FrameDetections
 from domain.frames import Frame
 from domain.telemetry import TelemetrySample
 
@@ -65,3 +65,19 @@ class Detector(Protocol):
     """Detections for a batch of frames (BGR images), one list per image, in order."""
 
     def detect(self, images: Sequence[NDArray[np.uint8]]) -> list[list[Detection]]: ...
+
+
+class DetectionLane(Protocol):
+    """One flight's way into detection that runs elsewhere (worker processes): frames go in as
+    they arrive, detections come back in frame order. Frames that could not be processed in
+    time are shed and counted, never queued without bound."""
+
+    def submit(self, t_us: int, image: NDArray[np.uint8]) -> int:
+        """Hand over a frame (not to be modified afterwards); returns its sequence number."""
+        ...
+
+    def results(self, timeout_s: float = 0.0) -> list[FrameDetections]:
+        """The results that are ready, oldest first; waits up to `timeout_s` for the first."""
+        ...
+
+    def close(self) -> None: ...

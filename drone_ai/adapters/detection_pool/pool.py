@@ -1,0 +1,464 @@
+"""Detection in worker processes, shared by all flights.
+
+Each flight opens a lane and submits its frames as they arrive; a dispatcher thread hands
+batches to idle workers through shared memory (frame_slots) and gives each lane its results in
+frame order. The policy, as the settings name it:
+
+- Batching: an idle worker gets a batch as soon as `max_batch` frames wait for it, or when the
+  oldest waiting frame has waited `latency_budget_s`; one frame per flight per round, so a busy
+  flight cannot fill a batch alone.
+- Shedding: each flight keeps at most `queue_depth` frames waiting. A new frame beyond that
+  pushes out the flight's oldest waiting one (newest wins: a control tower wants the present),
+  counted as `shed`. Flights are served round-robin, so when the workers are saturated each
+  flight gets an equal share whatever rate it sends at.
+- Admission: a new flight is refused (PoolCapacityError) when `max_flights` are open, or when,
+  from the workers' measured throughput, each flight's share with it would fall below
+  `min_rate_hz`. Until a worker has measured itself only `max_flights` applies.
+- Failure: a worker that dies (or holds a batch past `worker_timeout_s`, then is killed) is
+  replaced by a new process on the same shared block; the frames of the batch it held are
+  counted `dropped` for their flights, which go on. A detector that raises costs its batch
+  (`failed`), not the worker.
+- Per-flight state: a detector that compares frames of one flight (motion) keeps that state
+  in the worker, so each flight is pinned to one worker, the flights spread evenly; fairness
+  then holds among the flights of a worker. A replacement worker starts their state afresh.
+
+Frames are referenced, not copied, until they are written into a worker's slot: a caller must
+not modify a frame after submitting it. Detectors must not keep the arrays they are given (the
+slot is rewritten by the next batch).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from domain.detections import Detection, FrameDetections
+from drone_ai.adapters.detection_pool.flight_queue import FlightQueue, WaitingFrame
+from drone_ai.adapters.detection_pool.frame_slots import FrameBlock, check_frame
+from drone_ai.adapters.detection_pool.processes import await_ready, spawn_worker, stop_worker
+from drone_ai.adapters.detection_pool.settings import FlightStats, PoolSettings, PoolStats
+from drone_ai.adapters.detection_pool.worker import DetectorFactory
+from drone_ai.errors import DetectionPoolError, PoolCapacityError, WorkerStartError
+
+_THROUGHPUT_SMOOTHING = 0.2  # weight of the newest batch in a worker's frames/s estimate
+
+
+@dataclass(slots=True)
+class _Batch:
+    id: int
+    items: list[tuple[FlightQueue, WaitingFrame]]
+    sent_s: float
+
+
+@dataclass(eq=False, slots=True)
+class _Worker:
+    index: int
+    block: FrameBlock
+    process: BaseProcess
+    conn: Connection
+    ready: bool = False
+    start_error: str | None = None
+    batch: _Batch | None = None
+    frames_per_s: float | None = None
+    pinned: int = 0  # flights whose per-flight state it keeps
+
+
+class DetectionPool:
+    def __init__(self, factory: DetectorFactory, settings: PoolSettings | None = None) -> None:
+        self._settings = settings or PoolSettings()
+        self._factory = factory
+        self._context = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._flights: dict[str, FlightQueue] = {}
+        self._order: list[FlightQueue] = []  # round-robin order
+        self._next_turn = 0
+        self._forget: list[tuple[int, str]] = []  # (worker, flight) to tell, by the dispatcher
+        self._batches = self._frames = self._restarts = 0
+        self._last_error: str | None = None
+        self._broken: str | None = None
+        self._closing = False
+        self._workers: list[_Worker] = []
+        self._wake_read, self._wake_write = os.pipe()
+        os.set_blocking(self._wake_read, False)
+        os.set_blocking(self._wake_write, False)
+        try:
+            for index in range(self._settings.workers):
+                block = FrameBlock(self._settings.max_batch, self._settings.max_frame_bytes)
+                self._workers.append(self._spawn(index, block))
+            deadline_s = time.monotonic() + self._settings.start_timeout_s
+            for worker in self._workers:
+                await_ready(worker.index, worker.process, worker.conn, deadline_s)
+                worker.ready = True
+        except BaseException:
+            self._shut_down()
+            raise
+        self._dispatcher = threading.Thread(target=self._serve, name="detection-pool", daemon=True)
+        self._dispatcher.start()
+
+    # ---- what flights use
+
+    def open_flight(self, flight_id: str) -> PoolLane:
+        """A lane for a new flight; PoolCapacityError when the pool cannot serve one more."""
+        with self._lock:
+            self._check_usable()
+            if flight_id in self._flights:
+                raise DetectionPoolError(f"flight {flight_id!r}: expected a new id, it is open")
+            self._admit(flight_id)
+            worker = None
+            if self._settings.per_flight_state:
+                target = self._least_pinned()
+                target.pinned += 1
+                worker = target.index
+            flight = FlightQueue(flight_id, worker, self._settings.queue_depth)
+            self._flights[flight_id] = flight
+            self._order.append(flight)
+        return PoolLane(self, flight)
+
+    def stats(self) -> PoolStats:
+        with self._lock:
+            return PoolStats(
+                len(self._workers),
+                len(self._flights),
+                self._restarts,
+                self._batches,
+                self._frames,
+                self._throughput_hz(),
+                self._last_error,
+            )
+
+    def worker_pids(self) -> list[int | None]:
+        with self._lock:
+            return [w.process.pid for w in self._workers]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closing:
+                return
+            self._closing = True
+            self._changed.notify_all()
+        self._wake()
+        self._dispatcher.join()
+        self._shut_down()
+
+    def __enter__(self) -> DetectionPool:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ---- lanes call these
+
+    def _submit(self, flight: FlightQueue, t_us: int, image: NDArray[np.uint8]) -> int:
+        check_frame(image, self._settings.max_frame_bytes)
+        with self._lock:
+            self._check_usable()
+            if not flight.open:
+                raise DetectionPoolError(f"flight {flight.id!r}: expected an open lane, closed")
+            seq = flight.add(t_us, image, time.monotonic())
+        self._wake()
+        return seq
+
+    def _results(self, flight: FlightQueue, timeout_s: float) -> list[FrameDetections]:
+        with self._changed:
+            if timeout_s > 0.0:
+                self._changed.wait_for(
+                    lambda: bool(flight.results) or self._broken is not None or self._closing,
+                    timeout_s,
+                )
+            ready = list(flight.results)
+            flight.results.clear()
+            return ready
+
+    def _drain(self, flight: FlightQueue, timeout_s: float) -> bool:
+        with self._changed:
+            self._changed.wait_for(lambda: flight.idle or self._broken is not None, timeout_s)
+            return flight.idle
+
+    def _flight_stats(self, flight: FlightQueue) -> FlightStats:
+        with self._lock:
+            return flight.stats()
+
+    def _close_flight(self, flight: FlightQueue) -> None:
+        with self._lock:
+            if not flight.open:
+                return
+            flight.close()
+            del self._flights[flight.id]
+            self._order.remove(flight)
+            if flight.worker is not None:
+                self._workers[flight.worker].pinned -= 1
+                self._forget.append((flight.worker, flight.id))
+            self._changed.notify_all()
+        self._wake()
+
+    # ---- admission
+
+    def _admit(self, flight_id: str) -> None:
+        s = self._settings
+        if len(self._flights) >= s.max_flights:
+            raise PoolCapacityError(
+                f"flight {flight_id!r} refused: {len(self._flights)} flights open, the most "
+                f"the pool takes is {s.max_flights} (DRONE_AI_DETECT_MAX_FLIGHTS)"
+            )
+        if s.per_flight_state:
+            target = self._least_pinned()
+            rate, sharing = target.frames_per_s, target.pinned + 1
+        else:
+            rate, sharing = self._throughput_hz(), len(self._flights) + 1
+        if rate is not None and rate / sharing < s.min_rate_hz:
+            raise PoolCapacityError(
+                f"flight {flight_id!r} refused: the workers detect about {rate:.1f} frames/s "
+                f"for {sharing - 1} flights; with one more each would get "
+                f"{rate / sharing:.1f} frames/s, below the {s.min_rate_hz:g} a flight is "
+                f"promised (DRONE_AI_DETECT_MIN_RATE_HZ)"
+            )
+
+    def _least_pinned(self) -> _Worker:
+        return min(self._workers, key=lambda w: (w.pinned, w.index))
+
+    def _throughput_hz(self) -> float | None:
+        measured = [w.frames_per_s for w in self._workers if w.frames_per_s is not None]
+        if not measured:
+            return None
+        return sum(measured) / len(measured) * len(self._workers)
+
+    def _check_usable(self) -> None:
+        if self._closing:
+            raise DetectionPoolError("detection pool: expected an open pool, it is closed")
+        if self._broken is not None:
+            raise WorkerStartError(f"detection pool out of service: {self._broken}")
+
+    # ---- the dispatcher thread
+
+    def _serve(self) -> None:
+        try:
+            while True:
+                with self._lock:
+                    if self._closing:
+                        return
+                    batches, timeout_s = self._plan(time.monotonic())
+                    forget, self._forget = self._forget, []
+                for worker_index, flight_id in forget:
+                    self._send(self._workers[worker_index], ("forget", flight_id))
+                for worker, batch in batches:
+                    self._hand_over(worker, batch)
+                self._handle(wait(self._waitables(), timeout_s))
+                self._kill_hung(time.monotonic())
+        except Exception as exc:  # a dispatcher bug must not leave flights waiting forever
+            with self._lock:
+                self._broken = f"dispatcher stopped: {type(exc).__name__}: {exc}"
+                self._changed.notify_all()
+
+    def _plan(self, now_s: float) -> tuple[list[tuple[_Worker, _Batch]], float | None]:
+        """The batches to hand over now, and how long to wait before the next is due."""
+        s = self._settings
+        planned: list[tuple[_Worker, _Batch]] = []
+        next_due_s: float | None = None
+        for worker in self._workers:
+            if not worker.ready or worker.batch is not None:
+                continue
+            eligible = [
+                f
+                for f in self._turns()
+                if f.waiting and (f.worker is None or f.worker == worker.index)
+            ]
+            if not eligible:
+                continue
+            count = sum(len(f.waiting) for f in eligible)
+            due_s = min(f.waiting[0].submitted_s for f in eligible) + s.latency_budget_s
+            if count < s.max_batch and now_s < due_s:
+                next_due_s = due_s if next_due_s is None else min(next_due_s, due_s)
+                continue
+            items: list[tuple[FlightQueue, WaitingFrame]] = []
+            while len(items) < s.max_batch and any(f.waiting for f in eligible):
+                for flight in eligible:
+                    if flight.waiting and len(items) < s.max_batch:
+                        items.append((flight, flight.take()))
+                        self._next_turn = (self._order.index(flight) + 1) % len(self._order)
+            self._batches += 1
+            worker.batch = _Batch(self._batches, items, now_s)
+            planned.append((worker, worker.batch))
+        # A busy worker is looked at again by its deadline, in case it hangs.
+        for worker in self._workers:
+            if worker.batch is not None:
+                deadline_s = worker.batch.sent_s + s.worker_timeout_s
+                next_due_s = deadline_s if next_due_s is None else min(next_due_s, deadline_s)
+        timeout_s = None if next_due_s is None else max(0.0, next_due_s - now_s)
+        return planned, timeout_s
+
+    def _turns(self) -> Iterator[FlightQueue]:
+        """Flights in round-robin order, from the one after the last served."""
+        start = self._next_turn % len(self._order) if self._order else 0
+        yield from self._order[start:]
+        yield from self._order[:start]
+
+    def _hand_over(self, worker: _Worker, batch: _Batch) -> None:
+        refs = []
+        for slot, (flight, waiting) in enumerate(batch.items):
+            assert waiting.image is not None  # only the dispatcher lets go of images
+            refs.append((flight.id, worker.block.write(slot, waiting.image)))
+            waiting.image = None
+        self._send(worker, ("detect", batch.id, refs))
+
+    def _send(self, worker: _Worker, message: tuple[Any, ...]) -> None:
+        # A worker that died cannot be told: its sentinel wakes the dispatcher, which replaces it.
+        with contextlib.suppress(OSError):
+            worker.conn.send(message)
+
+    def _waitables(self) -> list[Any]:
+        waitables: list[Any] = [self._wake_read]
+        for worker in self._workers:
+            waitables += [worker.conn, worker.process.sentinel]
+        return waitables
+
+    def _handle(self, ready: list[Any]) -> None:
+        if self._wake_read in ready:
+            try:
+                while os.read(self._wake_read, 4096):
+                    pass
+            except BlockingIOError:
+                pass
+        for worker in list(self._workers):
+            current = self._workers[worker.index]
+            if current is not worker:
+                continue  # replaced while handling an earlier object
+            if worker.conn in ready:
+                try:
+                    while worker.conn.poll():
+                        self._receive(worker, worker.conn.recv())
+                except (EOFError, OSError):
+                    self._replace(worker)
+                    continue
+            if worker.process.sentinel in ready:
+                self._replace(worker)
+
+    def _receive(self, worker: _Worker, message: tuple[Any, ...]) -> None:
+        with self._lock:
+            kind = message[0]
+            if kind == "ready":
+                worker.ready = True
+            elif kind == "start_failed":
+                worker.start_error = message[1]
+            elif kind == "done":
+                _, batch_id, found, busy_s = message
+                self._finish(worker, batch_id, found, busy_s)
+            elif kind == "failed":
+                _, batch_id, error = message
+                self._last_error = error
+                self._finish(worker, batch_id, None, 0.0)
+            self._changed.notify_all()
+
+    def _finish(
+        self, worker: _Worker, batch_id: int, found: list[list[Detection]] | None, busy_s: float
+    ) -> None:
+        batch = worker.batch
+        if batch is None or batch.id != batch_id:
+            return
+        worker.batch = None
+        now_s = time.monotonic()
+        for index, (flight, waiting) in enumerate(batch.items):
+            if found is None:
+                flight.failed()
+            else:
+                flight.completed(waiting, found[index], now_s)
+                self._frames += 1
+        if found is not None and busy_s > 0.0:
+            rate = len(batch.items) / busy_s
+            previous = worker.frames_per_s
+            worker.frames_per_s = (
+                rate if previous is None else previous + _THROUGHPUT_SMOOTHING * (rate - previous)
+            )
+
+    def _replace(self, dead: _Worker) -> None:
+        """A worker died: count what it held as dropped, and start another in its place."""
+        stop_worker(dead.process, dead.conn, ask=False)
+        with self._lock:
+            if dead.batch is not None:
+                for flight, _ in dead.batch.items:
+                    flight.dropped()
+                dead.batch = None
+            if dead.start_error is not None:
+                # It could not even build its detector: another would fail the same way.
+                self._broken = f"worker {dead.index} could not start: {dead.start_error}"
+                self._changed.notify_all()
+                return
+            self._restarts += 1
+            self._last_error = f"worker {dead.index} (pid {dead.process.pid}) ended; replaced"
+            replacement = self._spawn(dead.index, dead.block)
+            replacement.pinned = dead.pinned
+            replacement.frames_per_s = dead.frames_per_s
+            self._workers[dead.index] = replacement
+            self._changed.notify_all()
+
+    def _kill_hung(self, now_s: float) -> None:
+        for worker in self._workers:
+            batch = worker.batch
+            if batch is not None and now_s - batch.sent_s >= self._settings.worker_timeout_s:
+                worker.process.kill()  # its sentinel then fires: replaced as a crash
+
+    # ---- processes
+
+    def _spawn(self, index: int, block: FrameBlock) -> _Worker:
+        process, conn = spawn_worker(self._context, index, block, self._factory, self._settings)
+        return _Worker(index, block, process, conn)
+
+    def _wake(self) -> None:
+        # A full pipe means the dispatcher is already due to wake.
+        with contextlib.suppress(BlockingIOError):
+            os.write(self._wake_write, b"x")
+
+    def _shut_down(self) -> None:
+        for worker in self._workers:
+            stop_worker(worker.process, worker.conn, ask=True)
+            worker.block.close()
+        self._workers = []
+        os.close(self._wake_read)
+        os.close(self._wake_write)
+
+
+class PoolLane:
+    """One flight's lane into the pool (the DetectionLane port)."""
+
+    def __init__(self, pool: DetectionPool, flight: FlightQueue) -> None:
+        self._pool = pool
+        self._flight = flight
+
+    @property
+    def flight_id(self) -> str:
+        return self._flight.id
+
+    def submit(self, t_us: int, image: NDArray[np.uint8]) -> int:
+        """Hand over a frame (not to be modified afterwards); returns its sequence number."""
+        return self._pool._submit(self._flight, t_us, image)
+
+    def results(self, timeout_s: float = 0.0) -> list[FrameDetections]:
+        return self._pool._results(self._flight, timeout_s)
+
+    def drain(self, timeout_s: float) -> bool:
+        """Wait until no frame of this flight waits; False if that took longer."""
+        return self._pool._drain(self._flight, timeout_s)
+
+    def stats(self) -> FlightStats:
+        return self._pool._flight_stats(self._flight)
+
+    def close(self) -> None:
+        """Leave the pool: frames still waiting are counted shed, late results discarded."""
+        self._pool._close_flight(self._flight)
