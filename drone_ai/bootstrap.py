@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import os
 from contextlib import AbstractContextManager
 from importlib import resources
 from pathlib import Path
 
 from domain.georeference import GroundLimits
 from domain.pose import AzimuthReference, PointingConventions
+from drone_ai.adapters.detection_pool.pool import DetectionPool
+from drone_ai.adapters.detection_pool.settings import PoolSettings, default_workers
 from drone_ai.adapters.detectors.hog import HogPeopleDetector
 from drone_ai.adapters.detectors.motion import MotionDetector
 from drone_ai.adapters.detectors.onnx_yolo import OnnxYoloDetector
@@ -65,8 +69,9 @@ def georeferencer(settings: Settings) -> Georeferencer:
     return Georeferencer(geoid, terrain, policy)
 
 
-def detector(settings: Settings) -> Detector:
-    """A new detector of the configured backend; motion detectors follow one flight each."""
+def detector(settings: Settings, threads: int = 0) -> Detector:
+    """A new detector of the configured backend; motion detectors follow one flight each.
+    `threads` bounds the ONNX runtime's threads (0: its own choice, every core)."""
     if settings.detector is DetectorBackend.ONNX:
         assert settings.detector_model_path is not None  # Settings refuses onnx without one
         return OnnxYoloDetector(
@@ -74,10 +79,33 @@ def detector(settings: Settings) -> Detector:
             settings.detector_labels_path,
             settings.detector_providers,
             settings.detector_min_score,
+            intra_op_threads=threads,
         )
     if settings.detector is DetectorBackend.HOG:
         return HogPeopleDetector(settings.detector_min_score)
     return MotionDetector()
+
+
+def detection_pool(settings: Settings) -> DetectionPool:
+    """The worker pool that runs the configured detector for every flight."""
+    workers = settings.detect_workers or default_workers()
+    stateless = settings.detector is not DetectorBackend.MOTION
+    default_batch = 8 if settings.detector is DetectorBackend.ONNX else 1
+    # The workers share the cores: each gets its part of them for its own threads.
+    threads = max(1, len(os.sched_getaffinity(0)) // workers)
+    pool_settings = PoolSettings(
+        workers=workers,
+        max_batch=settings.detect_max_batch or default_batch,
+        latency_budget_s=settings.detect_latency_budget_ms / 1_000.0,
+        queue_depth=settings.detect_queue_depth,
+        max_flights=settings.detect_max_flights,
+        min_rate_hz=settings.detect_min_rate_hz,
+        max_frame_bytes=settings.detect_max_frame_pixels * 3,  # BGR
+        worker_timeout_s=settings.detect_worker_timeout_s,
+        per_flight_state=not stateless,  # the motion detector compares a flight's frames
+        threads_per_worker=threads,
+    )
+    return DetectionPool(functools.partial(detector, settings, threads), pool_settings)
 
 
 def simulate_to_path(

@@ -59,6 +59,16 @@ class Settings:
     detector_min_score: float = 0.25
     # onnxruntime execution providers, best first; those this runtime lacks are skipped.
     detector_providers: tuple[str, ...] = ("CPUExecutionProvider",)
+    # The detection worker pool (drone_ai/adapters/detection_pool): 0 workers means one per
+    # core less one; a max batch of 0 means the backend's own (8 for onnx, 1 otherwise).
+    detect_workers: int = 0
+    detect_max_batch: int = 0
+    detect_latency_budget_ms: float = 10.0
+    detect_queue_depth: int = 2  # frames waiting per flight; past it the newest wins
+    detect_max_flights: int = 16
+    detect_min_rate_hz: float = 5.0  # a new flight is refused if its share would be less
+    detect_max_frame_pixels: int = 1920 * 1080
+    detect_worker_timeout_s: float = 30.0  # a worker busy longer on one batch is replaced
 
     def __post_init__(self) -> None:
         if not 32 <= self.klv_max_packet_bytes <= 16 * 1024 * 1024:
@@ -79,6 +89,29 @@ class Settings:
                 f"{_PREFIX}DETECTOR_MODEL_PATH: an ONNX model file expected with "
                 f"{_PREFIX}DETECTOR=onnx, got none"
             )
+        ranges = (
+            ("detect_workers", 0 <= self.detect_workers <= 256, "0 (one per core less one) to 256"),
+            ("detect_max_batch", 0 <= self.detect_max_batch <= 256, "0 (the backend's) to 256"),
+            (
+                "detect_latency_budget_ms",
+                0.0 <= self.detect_latency_budget_ms <= 10_000.0,
+                "0 to 10000",
+            ),
+            ("detect_queue_depth", 1 <= self.detect_queue_depth <= 1024, "1 to 1024"),
+            ("detect_max_flights", 1 <= self.detect_max_flights <= 10_000, "1 to 10000"),
+            ("detect_min_rate_hz", 0.0 <= self.detect_min_rate_hz <= 1000.0, "0 to 1000"),
+            (
+                "detect_max_frame_pixels",
+                1 <= self.detect_max_frame_pixels <= 100_000_000,
+                "1 to 1e8",
+            ),
+            ("detect_worker_timeout_s", 0.0 < self.detect_worker_timeout_s <= 3600.0, "(0, 3600]"),
+        )
+        for name, holds, expected in ranges:
+            if not holds:
+                raise ConfigError(
+                    f"{_PREFIX}{name.upper()}: expected {expected}, got {getattr(self, name)}"
+                )
         if not 0.0 <= self.detector_min_score <= 1.0:
             raise ConfigError(
                 f"{_PREFIX}DETECTOR_MIN_SCORE: expected [0, 1], got {self.detector_min_score}"
@@ -151,4 +184,12 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "detector_labels_path": Path,
     "detector_min_score": _number,
     "detector_providers": _names,
+    "detect_workers": _integer,
+    "detect_max_batch": _integer,
+    "detect_latency_budget_ms": _number,
+    "detect_queue_depth": _integer,
+    "detect_max_flights": _integer,
+    "detect_min_rate_hz": _number,
+    "detect_max_frame_pixels": _integer,
+    "detect_worker_timeout_s": _number,
 }
