@@ -4,9 +4,11 @@ Each flight opens a lane and submits its frames as they arrive; a dispatcher thr
 batches to idle workers through shared memory (frame_slots) and gives each lane its results in
 frame order. The policy, as the settings name it:
 
-- Batching: an idle worker gets a batch as soon as `max_batch` frames wait for it, or when the
+- Batching: a worker gets a batch as soon as `max_batch` frames wait for it, or when the
   oldest waiting frame has waited `latency_budget_s`; one frame per flight per round, so a busy
-  flight cannot fill a batch alone.
+  flight cannot fill a batch alone. A worker holds up to `batches_ahead` batches beyond the one
+  it runs, so that it never idles while the pool hands over the next (this costs a little
+  freshness when saturated: a batch waits one batch's time in the worker).
 - Shedding: each flight keeps at most `queue_depth` frames waiting. A new frame beyond that
   pushes out the flight's oldest waiting one (newest wins: a control tower wants the present),
   counted as `shed`. Flights are served round-robin, so when the workers are saturated each
@@ -14,8 +16,8 @@ frame order. The policy, as the settings name it:
 - Admission: a new flight is refused (PoolCapacityError) when `max_flights` are open, or when,
   from the workers' measured throughput, each flight's share with it would fall below
   `min_rate_hz`. Until a worker has measured itself only `max_flights` applies.
-- Failure: a worker that dies (or holds a batch past `worker_timeout_s`, then is killed) is
-  replaced by a new process on the same shared block; the frames of the batch it held are
+- Failure: a worker that dies (or runs a batch past `worker_timeout_s`, then is killed) is
+  replaced by a new process on the same shared block; the frames of the batches it held are
   counted `dropped` for their flights, which go on. A detector that raises costs its batch
   (`failed`), not the worker.
 - Per-flight state: a detector that compares frames of one flight (motion) keeps that state
@@ -24,7 +26,7 @@ frame order. The policy, as the settings name it:
 
 Frames are referenced, not copied, until they are written into a worker's slot: a caller must
 not modify a frame after submitting it. Detectors must not keep the arrays they are given (the
-slot is rewritten by the next batch).
+slot is rewritten by a later batch).
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ import multiprocessing
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from types import TracebackType
@@ -59,7 +62,7 @@ _THROUGHPUT_SMOOTHING = 0.2  # weight of the newest batch in a worker's frames/s
 class _Batch:
     id: int
     items: list[tuple[FlightQueue, WaitingFrame]]
-    sent_s: float
+    first_slot: int  # in the worker's block: its frames lie in consecutive slots from here
 
 
 @dataclass(eq=False, slots=True)
@@ -70,7 +73,8 @@ class _Worker:
     conn: Connection
     ready: bool = False
     start_error: str | None = None
-    batch: _Batch | None = None
+    batches: deque[_Batch] = field(default_factory=deque)  # handed over, oldest (running) first
+    running_since_s: float = 0.0  # when the oldest of `batches` started
     frames_per_s: float | None = None
     pinned: int = 0  # flights whose per-flight state it keeps
 
@@ -96,7 +100,10 @@ class DetectionPool:
         os.set_blocking(self._wake_write, False)
         try:
             for index in range(self._settings.workers):
-                block = FrameBlock(self._settings.max_batch, self._settings.max_frame_bytes)
+                block = FrameBlock(
+                    self._settings.max_batch * (1 + self._settings.batches_ahead),
+                    self._settings.max_frame_bytes,
+                )
                 self._workers.append(self._spawn(index, block))
             deadline_s = time.monotonic() + self._settings.start_timeout_s
             for worker in self._workers:
@@ -268,41 +275,57 @@ class DetectionPool:
                 self._changed.notify_all()
 
     def _plan(self, now_s: float) -> tuple[list[tuple[_Worker, _Batch]], float | None]:
-        """The batches to hand over now, and how long to wait before the next is due."""
+        """The batches to hand over now, and how long to wait before the next is due. Idle
+        workers are served first, then each gets its batches ahead."""
         s = self._settings
         planned: list[tuple[_Worker, _Batch]] = []
         next_due_s: float | None = None
-        for worker in self._workers:
-            if not worker.ready or worker.batch is not None:
-                continue
-            eligible = [
-                f
-                for f in self._turns()
-                if f.waiting and (f.worker is None or f.worker == worker.index)
-            ]
-            if not eligible:
-                continue
-            count = sum(len(f.waiting) for f in eligible)
-            due_s = min(f.waiting[0].submitted_s for f in eligible) + s.latency_budget_s
-            if count < s.max_batch and now_s < due_s:
-                next_due_s = due_s if next_due_s is None else min(next_due_s, due_s)
-                continue
-            items: list[tuple[FlightQueue, WaitingFrame]] = []
-            while len(items) < s.max_batch and any(f.waiting for f in eligible):
-                for flight in eligible:
-                    if flight.waiting and len(items) < s.max_batch:
-                        items.append((flight, flight.take()))
-                        self._next_turn = (self._order.index(flight) + 1) % len(self._order)
-            self._batches += 1
-            worker.batch = _Batch(self._batches, items, now_s)
-            planned.append((worker, worker.batch))
+        for held in range(s.batches_ahead + 1):
+            for worker in self._workers:
+                if not worker.ready or len(worker.batches) != held:
+                    continue
+                formed = self._form_batch(worker, now_s)
+                if isinstance(formed, _Batch):
+                    planned.append((worker, formed))
+                elif formed is not None:
+                    next_due_s = formed if next_due_s is None else min(next_due_s, formed)
         # A busy worker is looked at again by its deadline, in case it hangs.
         for worker in self._workers:
-            if worker.batch is not None:
-                deadline_s = worker.batch.sent_s + s.worker_timeout_s
+            if worker.batches:
+                deadline_s = worker.running_since_s + s.worker_timeout_s
                 next_due_s = deadline_s if next_due_s is None else min(next_due_s, deadline_s)
         timeout_s = None if next_due_s is None else max(0.0, next_due_s - now_s)
         return planned, timeout_s
+
+    def _form_batch(self, worker: _Worker, now_s: float) -> _Batch | float | None:
+        """A batch for the worker, or when one will be due (the latency budget), or None
+        when nothing waits for it."""
+        s = self._settings
+        eligible = [
+            f for f in self._turns() if f.waiting and (f.worker is None or f.worker == worker.index)
+        ]
+        if not eligible:
+            return None
+        count = sum(len(f.waiting) for f in eligible)
+        due_s = min(f.waiting[0].submitted_s for f in eligible) + s.latency_budget_s
+        if count < s.max_batch and now_s < due_s:
+            return due_s
+        items: list[tuple[FlightQueue, WaitingFrame]] = []
+        while len(items) < s.max_batch and any(f.waiting for f in eligible):
+            for flight in eligible:
+                if flight.waiting and len(items) < s.max_batch:
+                    items.append((flight, flight.take()))
+                    self._next_turn = (self._order.index(flight) + 1) % len(self._order)
+        used = {batch.first_slot for batch in worker.batches}
+        first_slot = next(
+            slot for slot in range(0, worker.block.slots, s.max_batch) if slot not in used
+        )
+        if not worker.batches:
+            worker.running_since_s = now_s
+        self._batches += 1
+        batch = _Batch(self._batches, items, first_slot)
+        worker.batches.append(batch)
+        return batch
 
     def _turns(self) -> Iterator[FlightQueue]:
         """Flights in round-robin order, from the one after the last served."""
@@ -312,7 +335,7 @@ class DetectionPool:
 
     def _hand_over(self, worker: _Worker, batch: _Batch) -> None:
         refs = []
-        for slot, (flight, waiting) in enumerate(batch.items):
+        for slot, (flight, waiting) in enumerate(batch.items, batch.first_slot):
             assert waiting.image is not None  # only the dispatcher lets go of images
             refs.append((flight.id, worker.block.write(slot, waiting.image)))
             waiting.image = None
@@ -369,11 +392,11 @@ class DetectionPool:
     def _finish(
         self, worker: _Worker, batch_id: int, found: list[list[Detection]] | None, busy_s: float
     ) -> None:
-        batch = worker.batch
-        if batch is None or batch.id != batch_id:
+        if not worker.batches or worker.batches[0].id != batch_id:
             return
-        worker.batch = None
+        batch = worker.batches.popleft()
         now_s = time.monotonic()
+        worker.running_since_s = now_s  # the next one, if any, starts now
         for index, (flight, waiting) in enumerate(batch.items):
             if found is None:
                 flight.failed()
@@ -391,10 +414,10 @@ class DetectionPool:
         """A worker died: count what it held as dropped, and start another in its place."""
         stop_worker(dead.process, dead.conn, ask=False)
         with self._lock:
-            if dead.batch is not None:
-                for flight, _ in dead.batch.items:
+            for batch in dead.batches:
+                for flight, _ in batch.items:
                     flight.dropped()
-                dead.batch = None
+            dead.batches.clear()
             if dead.start_error is not None:
                 # It could not even build its detector: another would fail the same way.
                 self._broken = f"worker {dead.index} could not start: {dead.start_error}"
@@ -410,8 +433,8 @@ class DetectionPool:
 
     def _kill_hung(self, now_s: float) -> None:
         for worker in self._workers:
-            batch = worker.batch
-            if batch is not None and now_s - batch.sent_s >= self._settings.worker_timeout_s:
+            busy_s = now_s - worker.running_since_s
+            if worker.batches and busy_s >= self._settings.worker_timeout_s:
                 worker.process.kill()  # its sentinel then fires: replaced as a crash
 
     # ---- processes

@@ -18,6 +18,7 @@ def default_workers() -> int:
 class PoolSettings:
     workers: int = field(default_factory=default_workers)
     max_batch: int = 1
+    batches_ahead: int = 1  # handed to a worker beyond the one it runs
     latency_budget_s: float = 0.010
     queue_depth: int = 2  # frames waiting per flight
     max_flights: int = 16
@@ -32,6 +33,7 @@ class PoolSettings:
         checks = (
             ("workers", 1 <= self.workers <= 256, "1 to 256"),
             ("max_batch", 1 <= self.max_batch <= 256, "1 to 256"),
+            ("batches_ahead", 0 <= self.batches_ahead <= 8, "0 to 8"),
             ("latency_budget_s", 0.0 <= self.latency_budget_s <= 10.0, "0 to 10 s"),
             ("queue_depth", 1 <= self.queue_depth <= 1024, "1 to 1024"),
             ("max_flights", 1 <= self.max_flights <= 10_000, "1 to 10000"),
