@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.render
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.detect
+	$(BIN)/python -m bench.pool
 	$(BIN)/python -m bench.track
 
 clean:
