@@ -3,8 +3,9 @@
 Two detection sources feed the same tracker: the simulator's truth boxes made imperfect (1 px of
 noise, one box in ten missed, a false alarm every few frames), which measures the tracker
 itself; and the motion detector, which measures the chain as it runs without weights. Only
-targets of at least 12 px are scored; a track on a smaller one is neither a hit nor a false
-alarm. Reported: MOTA, identity switches, fragmentations, IDF1.
+targets of at least 12 px (their longer side, as detection is scored) are scored; a track on
+a smaller one is neither a hit nor a false alarm. Reported: MOTA, identity switches,
+fragmentations, IDF1.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import motmetrics as mm
 import numpy as np
 
 from bench.flights import MIN_SIZE_PX, SCENARIOS
-from domain.detection_metrics import iou
-from domain.detections import Box, Detection
+from domain.detection_metrics import iou, large_enough
+from domain.detections import Detection
 from domain.tracking import Tracker, TrackerSettings, TrackState
 from drone_ai.adapters.detectors.motion import MotionDetector
 from drone_ai.adapters.simulator.flight import SimulatedFlight, SimulatedFrame
@@ -59,13 +60,6 @@ def imperfect_truth(seed: int = 5, miss_rate: float = 0.1) -> DetectFrame:
     return detect
 
 
-def shorter_side_px(box: Box) -> float:
-    """Tracking scores targets whose shorter side reaches MIN_SIZE_PX. Detection scoring
-    (domain.detection_metrics.large_enough) uses the longer side: to be settled as one rule.
-    Under the longer side, thin targets join and the worst speed error is 2.4 m/s."""
-    return min(box[2] - box[0], box[3] - box[1])
-
-
 def jittered(truth: TargetTruth, rng: np.random.Generator) -> Detection:
     """The truth's box with 1 px of noise on each side, as a confident detection."""
     x0, y0, x1, y1 = (np.array(truth.box_px) + rng.normal(0.0, 1.0, 4)).tolist()
@@ -86,8 +80,8 @@ def score_tracking(
     for frame in flight.frames():
         reports = tracker.update(detect(frame))
         shown = [r for r in reports if r.state is TrackState.CONFIRMED and r.frames_since_seen == 0]
-        big = [t for t in frame.truths if shorter_side_px(t.box_px) >= MIN_SIZE_PX]
-        small = [t for t in frame.truths if shorter_side_px(t.box_px) < MIN_SIZE_PX]
+        big = [t for t in frame.truths if large_enough(t.box_px, MIN_SIZE_PX)]
+        small = [t for t in frame.truths if not large_enough(t.box_px, MIN_SIZE_PX)]
         scored = [r for r in shown if all(iou(r.box, t.box_px) < MATCH_IOU for t in small)]
         # motmetrics takes distances, NaN where a pair may not match.
         distance = np.array(
