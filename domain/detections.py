@@ -46,8 +46,17 @@ class Detection:
 @dataclass(frozen=True, slots=True)
 class FrameDetections:
     """What was found in one frame of a flight: `frame_seq` counts the flight's submitted
-    frames from 0, `t_us` is the frame's time as the flight gave it."""
+    frames from 0, `t_us` is the frame's time as the flight gave it. `camera_motion`, when the
+    detector measures it, is the homography taking the pixels of the flight's previous
+    processed frame to this one's, row-major (9 values)."""
 
     frame_seq: int
     t_us: int
     detections: tuple[Detection, ...]
+    camera_motion: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.camera_motion is not None and len(self.camera_motion) != 9:
+            raise InvalidValueError(
+                "camera_motion", "a 3 x 3 homography as 9 values", self.camera_motion
+            )

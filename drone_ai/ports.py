@@ -7,7 +7,7 @@ alone, and tests use hand-written fakes.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -65,6 +65,17 @@ class Detector(Protocol):
     """Detections for a batch of frames (BGR images), one list per image, in order."""
 
     def detect(self, images: Sequence[NDArray[np.uint8]]) -> list[list[Detection]]: ...
+
+
+@runtime_checkable
+class CameraMotionSource(Protocol):
+    """A detector that also measures how the image moved (the motion detector does)."""
+
+    @property
+    def last_homography(self) -> NDArray[np.float64] | None:
+        """3 x 3, taking the previous frame's pixels to the last frame's; None when the last
+        frame could not be registered."""
+        ...
 
 
 class DetectionLane(Protocol):

@@ -24,6 +24,9 @@ class EchoDetector:
         self._delay_s = delay_s
         self._hang_s = hang_s
         self._seen = 0
+        # A camera motion, as the motion detector reports it: here a shift by the last
+        # frame's first pixel value, so that a test can tell which frame it belongs to.
+        self.last_homography: NDArray[np.float64] | None = None
 
     def detect(self, images: Sequence[NDArray[np.uint8]]) -> list[list[Detection]]:
         found = []
@@ -36,6 +39,7 @@ class EchoDetector:
             time.sleep(self._delay_s)
             self._seen += 1
             value = float(first)
+            self.last_homography = np.array([[1.0, 0.0, value], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
             found.append(
                 [Detection(value, 0.0, value, float(image.shape[0]), self._seen, "echo", 1.0)]
             )

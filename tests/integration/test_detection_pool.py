@@ -180,7 +180,20 @@ def test_flights_with_per_flight_state_keep_their_own_state(make_pool) -> None:
             lane.submit(step, frame(step))
     for lane in lanes:
         assert lane.drain(timeout_s=5.0)
-        assert [r.detections[0].class_id for r in lane.results()] == [1, 2, 3]
+        results = lane.results()
+        assert [r.detections[0].class_id for r in results] == [1, 2, 3]
+        # The camera motion each frame's detector measured comes back with it.
+        assert [r.camera_motion for r in results] == [
+            (1.0, 0.0, float(step), 0.0, 1.0, 0.0, 0.0, 0.0, 1.0) for step in range(3)
+        ]
+
+
+def test_a_stateless_detector_reports_no_camera_motion(make_pool) -> None:
+    pool = make_pool(workers=1)
+    lane = pool.open_flight("a")
+    lane.submit(0, frame(4))
+    assert lane.drain(timeout_s=5.0)
+    assert [r.camera_motion for r in lane.results()] == [None]
 
 
 def test_a_hung_worker_is_killed_after_its_timeout_and_replaced(make_pool) -> None:

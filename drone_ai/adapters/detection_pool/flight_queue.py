@@ -50,12 +50,18 @@ class FlightQueue:
         self.in_worker += 1
         return self.waiting.popleft()
 
-    def completed(self, frame: WaitingFrame, found: list[Detection], now_s: float) -> None:
+    def completed(
+        self,
+        frame: WaitingFrame,
+        found: list[Detection],
+        camera_motion: tuple[float, ...] | None,
+        now_s: float,
+    ) -> None:
         self.in_worker -= 1
         self._processed += 1
         self._latency_total_s += now_s - frame.submitted_s
         if self.open:
-            self.results.append(FrameDetections(frame.seq, frame.t_us, tuple(found)))
+            self.results.append(FrameDetections(frame.seq, frame.t_us, tuple(found), camera_motion))
 
     def failed(self) -> None:
         self.in_worker -= 1

@@ -381,17 +381,23 @@ class DetectionPool:
             elif kind == "start_failed":
                 worker.start_error = message[1]
             elif kind == "done":
-                _, batch_id, found, busy_s = message
-                self._finish(worker, batch_id, found, busy_s)
+                _, batch_id, found, motions, busy_s = message
+                self._finish(worker, batch_id, found, motions, busy_s)
             elif kind == "failed":
                 _, batch_id, error = message
                 self._last_error = error
-                self._finish(worker, batch_id, None, 0.0)
+                self._finish(worker, batch_id, None, [], 0.0)
             self._changed.notify_all()
 
     def _finish(
-        self, worker: _Worker, batch_id: int, found: list[list[Detection]] | None, busy_s: float
+        self,
+        worker: _Worker,
+        batch_id: int,
+        found: list[list[Detection]] | None,
+        motions: list[tuple[float, ...] | None],
+        busy_s: float,
     ) -> None:
+        """A batch came back (`found` None: the detector raised on it)."""
         if not worker.batches or worker.batches[0].id != batch_id:
             return
         batch = worker.batches.popleft()
@@ -401,7 +407,7 @@ class DetectionPool:
             if found is None:
                 flight.failed()
             else:
-                flight.completed(waiting, found[index], now_s)
+                flight.completed(waiting, found[index], motions[index], now_s)
                 self._frames += 1
         if found is not None and busy_s > 0.0:
             rate = len(batch.items) / busy_s

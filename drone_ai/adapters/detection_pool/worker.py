@@ -6,7 +6,9 @@ Messages on the worker's pipe (small tuples; frames travel through shared memory
                     ("forget", flight_id)        the flight ended: drop its detector state
                     ("stop",)
     worker -> pool  ("ready",) once its detector is built, or ("start_failed", message)
-                    ("done", batch_id, [[Detection, ...], ...], busy_s)
+                    ("done", batch_id, [[Detection, ...], ...], [motion, ...], busy_s)
+                        motion: the camera's homography since the flight's previous frame
+                        (9 floats), from a detector that measures it, else None
                     ("failed", batch_id, message)  the detector raised: the batch is lost,
                                                    the worker goes on
 
@@ -24,8 +26,9 @@ from multiprocessing.connection import Connection
 
 import cv2
 
+from domain.detections import Detection
 from drone_ai.adapters.detection_pool.frame_slots import AttachedBlock
-from drone_ai.ports import Detector
+from drone_ai.ports import CameraMotionSource, Detector
 
 DetectorFactory = Callable[[], Detector]
 
@@ -63,24 +66,33 @@ def run_worker(
                 continue
             _, batch_id, items = message
             began = time.perf_counter()
+            found: list[list[Detection]] = []
+            motions: list[tuple[float, ...] | None] = []
             try:
                 if shared is not None:
                     found = shared.detect([block.read(ref) for _, ref in items])
-                else:
-                    found = [
-                        _flight_detector(flights, flight, factory).detect([block.read(ref)])[0]
-                        for flight, ref in items
-                    ]
+                    motions = [None] * len(found)
+                for flight, ref in items if shared is None else ():
+                    detector = _flight_detector(flights, flight, factory)
+                    found += detector.detect([block.read(ref)])
+                    motions.append(_camera_motion(detector))
             except Exception as exc:  # a detector's failure costs its batch, not the worker
                 conn.send(("failed", batch_id, f"{type(exc).__name__}: {exc}"))
                 continue
-            conn.send(("done", batch_id, found, time.perf_counter() - began))
+            conn.send(("done", batch_id, found, motions, time.perf_counter() - began))
     finally:
         flights.clear()
         shared = None
         # A detector may still hold a view of a frame; the process ends anyway.
         with contextlib.suppress(BufferError):
             block.close()
+
+
+def _camera_motion(detector: Detector) -> tuple[float, ...] | None:
+    if not isinstance(detector, CameraMotionSource):
+        return None
+    homography = detector.last_homography
+    return None if homography is None else tuple(float(h) for h in homography.ravel())
 
 
 def _flight_detector(

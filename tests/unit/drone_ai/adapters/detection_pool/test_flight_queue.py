@@ -31,8 +31,8 @@ def test_results_come_in_order_with_their_latency() -> None:
     queue.add(10, IMAGE, 1.0)
     queue.add(20, IMAGE, 1.5)
     first, second = queue.take(), queue.take()
-    queue.completed(first, [CAR], now_s=2.0)
-    queue.completed(second, [], now_s=2.0)
+    queue.completed(first, [CAR], None, now_s=2.0)
+    queue.completed(second, [], None, now_s=2.0)
     results = list(queue.results)
     assert [(r.frame_seq, r.t_us, r.detections) for r in results] == [(0, 10, (CAR,)), (1, 20, ())]
     stats = queue.stats()
@@ -48,7 +48,7 @@ def test_every_frame_ends_in_exactly_one_count() -> None:
     queue.take()  # to fail
     queue.take()  # to be dropped
     queue.add(6, IMAGE, 0.0)
-    queue.completed(done, [], 0.0)
+    queue.completed(done, [], None, 0.0)
     queue.failed()
     queue.dropped()
     queue.close()  # the one still waiting is given up
@@ -62,7 +62,7 @@ def test_a_closed_flight_gets_no_more_results_but_its_frames_are_counted() -> No
     queue.add(0, IMAGE, 0.0)
     taken = queue.take()
     queue.close()
-    queue.completed(taken, [CAR], 1.0)
+    queue.completed(taken, [CAR], None, 1.0)
     assert not queue.results and queue.stats().processed == 1
 
 
