@@ -28,6 +28,7 @@ import cv2
 
 from domain.detections import Detection
 from drone_ai.adapters.detection_pool.frame_slots import AttachedBlock
+from drone_ai.adapters.detection_pool.heap import keep_freed_memory
 from drone_ai.ports import CameraMotionSource, Detector
 
 DetectorFactory = Callable[[], Detector]
@@ -45,6 +46,7 @@ def run_worker(
     # Workers already run side by side; OpenCV's own thread pool in each would oversubscribe
     # the cores they share.
     cv2.setNumThreads(threads)
+    keep_freed_memory()
     block = AttachedBlock(block_name, slot_bytes)
     flights: dict[str, Detector] = {}
     try:
