@@ -68,6 +68,15 @@ class Detector(Protocol):
 
 
 @runtime_checkable
+class GroundScaled(Protocol):
+    """A detector that bounds object sizes in metres, given how much ground a pixel spans."""
+
+    def set_ground_sample_distance_m(self, gsd_m: float | None) -> None:
+        """For the frames that follow; None when the telemetry cannot tell."""
+        ...
+
+
+@runtime_checkable
 class CameraMotionSource(Protocol):
     """A detector that also measures how the image moved (the motion detector does)."""
 
@@ -83,8 +92,11 @@ class DetectionLane(Protocol):
     they arrive, detections come back in frame order. Frames that could not be processed in
     time are shed and counted, never queued without bound."""
 
-    def submit(self, t_us: int, image: NDArray[np.uint8]) -> int:
-        """Hand over a frame (not to be modified afterwards); returns its sequence number."""
+    def submit(
+        self, t_us: int, image: NDArray[np.uint8], ground_sample_distance_m: float | None = None
+    ) -> int:
+        """Hand over a frame (not to be modified afterwards) with the ground its pixels span
+        when the telemetry tells; returns the frame's sequence number."""
         ...
 
     def results(self, timeout_s: float = 0.0) -> list[FrameDetections]:

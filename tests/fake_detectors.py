@@ -17,8 +17,9 @@ FAIL = 254  # ... and this makes it raise
 
 class EchoDetector:
     """Takes `delay_s` per frame and reports one detection that tells the frame apart: its
-    x_min is the frame's first pixel value and its class_id how many frames this instance has
-    seen (1 for the first), which shows whether state is kept per flight."""
+    x_min is the frame's first pixel value, its y_max the frame's height, its y_min the ground
+    sample distance it was given (0 without), and its class_id how many frames this instance
+    has seen (1 for the first), which shows whether state is kept per flight."""
 
     def __init__(self, delay_s: float = 0.0, hang_s: float = 30.0) -> None:
         self._delay_s = delay_s
@@ -27,6 +28,10 @@ class EchoDetector:
         # A camera motion, as the motion detector reports it: here a shift by the last
         # frame's first pixel value, so that a test can tell which frame it belongs to.
         self.last_homography: NDArray[np.float64] | None = None
+        self._gsd_m: float | None = None
+
+    def set_ground_sample_distance_m(self, gsd_m: float | None) -> None:
+        self._gsd_m = gsd_m
 
     def detect(self, images: Sequence[NDArray[np.uint8]]) -> list[list[Detection]]:
         found = []
@@ -41,7 +46,7 @@ class EchoDetector:
             value = float(first)
             self.last_homography = np.array([[1.0, 0.0, value], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
             found.append(
-                [Detection(value, 0.0, value, float(image.shape[0]), self._seen, "echo", 1.0)]
+                [Detection(value, self._gsd_m or 0.0, value, image.shape[0], self._seen, "", 1.0)]
             )
         return found
 

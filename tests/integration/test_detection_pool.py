@@ -188,6 +188,17 @@ def test_flights_with_per_flight_state_keep_their_own_state(make_pool) -> None:
         ]
 
 
+def test_each_frame_s_ground_sample_distance_reaches_its_flight_s_detector(make_pool) -> None:
+    pool = make_pool(workers=1, queue_depth=10, per_flight_state=True)
+    lane = pool.open_flight("a")
+    for index, gsd_m in enumerate((0.25, None, 0.5)):
+        lane.submit(index, frame(index), gsd_m)
+    assert lane.drain(timeout_s=5.0)
+    assert [r.detections[0].y_min for r in lane.results()] == [0.25, 0.0, 0.5]
+    with pytest.raises(FrameRejectedError, match="ground sample distance: expected a positive"):
+        lane.submit(3, frame(3), float("nan"))
+
+
 def test_a_stateless_detector_reports_no_camera_motion(make_pool) -> None:
     pool = make_pool(workers=1)
     lane = pool.open_flight("a")

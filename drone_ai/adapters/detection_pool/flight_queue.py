@@ -19,6 +19,7 @@ class WaitingFrame:
     t_us: int
     image: NDArray[np.uint8] | None  # let go once written into a worker's slot
     submitted_s: float
+    ground_sample_distance_m: float | None = None
 
 
 class FlightQueue:
@@ -36,14 +37,20 @@ class FlightQueue:
         self._processed = self._shed = self._dropped = self._failed = 0
         self._latency_total_s = 0.0
 
-    def add(self, t_us: int, image: NDArray[np.uint8], now_s: float) -> int:
+    def add(
+        self,
+        t_us: int,
+        image: NDArray[np.uint8],
+        now_s: float,
+        ground_sample_distance_m: float | None = None,
+    ) -> int:
         """Queue a frame; past the depth the oldest waiting one is shed (newest wins)."""
         seq = self._next_seq
         self._next_seq += 1
         if len(self.waiting) >= self._depth:
             self.waiting.popleft()
             self._shed += 1
-        self.waiting.append(WaitingFrame(seq, t_us, image, now_s))
+        self.waiting.append(WaitingFrame(seq, t_us, image, now_s, ground_sample_distance_m))
         return seq
 
     def take(self) -> WaitingFrame:

@@ -53,7 +53,12 @@ from drone_ai.adapters.detection_pool.frame_slots import FrameBlock, check_frame
 from drone_ai.adapters.detection_pool.processes import await_ready, spawn_worker, stop_worker
 from drone_ai.adapters.detection_pool.settings import FlightStats, PoolSettings, PoolStats
 from drone_ai.adapters.detection_pool.worker import DetectorFactory
-from drone_ai.errors import DetectionPoolError, PoolCapacityError, WorkerStartError
+from drone_ai.errors import (
+    DetectionPoolError,
+    FrameRejectedError,
+    PoolCapacityError,
+    WorkerStartError,
+)
 
 _THROUGHPUT_SMOOTHING = 0.2  # weight of the newest batch in a worker's frames/s estimate
 
@@ -173,13 +178,24 @@ class DetectionPool:
 
     # ---- lanes call these
 
-    def _submit(self, flight: FlightQueue, t_us: int, image: NDArray[np.uint8]) -> int:
+    def _submit(
+        self,
+        flight: FlightQueue,
+        t_us: int,
+        image: NDArray[np.uint8],
+        ground_sample_distance_m: float | None,
+    ) -> int:
         check_frame(image, self._settings.max_frame_bytes)
+        if ground_sample_distance_m is not None and not 0.0 < ground_sample_distance_m < 1e4:
+            raise FrameRejectedError(
+                f"ground sample distance: expected a positive number of metres or None, "
+                f"got {ground_sample_distance_m!r}"
+            )
         with self._lock:
             self._check_usable()
             if not flight.open:
                 raise DetectionPoolError(f"flight {flight.id!r}: expected an open lane, closed")
-            seq = flight.add(t_us, image, time.monotonic())
+            seq = flight.add(t_us, image, time.monotonic(), ground_sample_distance_m)
         self._wake()
         return seq
 
@@ -337,7 +353,8 @@ class DetectionPool:
         refs = []
         for slot, (flight, waiting) in enumerate(batch.items, batch.first_slot):
             assert waiting.image is not None  # only the dispatcher lets go of images
-            refs.append((flight.id, worker.block.write(slot, waiting.image)))
+            ref = worker.block.write(slot, waiting.image)
+            refs.append((flight.id, ref, waiting.ground_sample_distance_m))
             waiting.image = None
         self._send(worker, ("detect", batch.id, refs))
 
@@ -474,9 +491,12 @@ class PoolLane:
     def flight_id(self) -> str:
         return self._flight.id
 
-    def submit(self, t_us: int, image: NDArray[np.uint8]) -> int:
-        """Hand over a frame (not to be modified afterwards); returns its sequence number."""
-        return self._pool._submit(self._flight, t_us, image)
+    def submit(
+        self, t_us: int, image: NDArray[np.uint8], ground_sample_distance_m: float | None = None
+    ) -> int:
+        """Hand over a frame (not to be modified afterwards) with the ground its pixels span
+        when the telemetry tells; returns the frame's sequence number."""
+        return self._pool._submit(self._flight, t_us, image, ground_sample_distance_m)
 
     def results(self, timeout_s: float = 0.0) -> list[FrameDetections]:
         return self._pool._results(self._flight, timeout_s)

@@ -2,7 +2,7 @@
 
 Messages on the worker's pipe (small tuples; frames travel through shared memory):
 
-    pool -> worker  ("detect", batch_id, [(flight_id, SlotRef), ...])
+    pool -> worker  ("detect", batch_id, [(flight_id, SlotRef, gsd_m or None), ...])
                     ("forget", flight_id)        the flight ended: drop its detector state
                     ("stop",)
     worker -> pool  ("ready",) once its detector is built, or ("start_failed", message)
@@ -13,8 +13,9 @@ Messages on the worker's pipe (small tuples; frames travel through shared memory
                                                    the worker goes on
 
 A detector with per-flight state (the motion detector compares each frame with earlier ones of
-its flight) gets one instance per flight, built on the flight's first frame; a stateless one
-(ONNX) is built once and runs each batch in one call.
+its flight) gets one instance per flight, built on the flight's first frame, and is told each
+frame's ground sample distance when it bounds sizes in metres; a stateless one (ONNX) is built
+once and runs each batch in one call.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import cv2
 from domain.detections import Detection
 from drone_ai.adapters.detection_pool.frame_slots import AttachedBlock
 from drone_ai.adapters.detection_pool.heap import keep_freed_memory
-from drone_ai.ports import CameraMotionSource, Detector
+from drone_ai.ports import CameraMotionSource, Detector, GroundScaled
 
 DetectorFactory = Callable[[], Detector]
 
@@ -72,10 +73,12 @@ def run_worker(
             motions: list[tuple[float, ...] | None] = []
             try:
                 if shared is not None:
-                    found = shared.detect([block.read(ref) for _, ref in items])
+                    found = shared.detect([block.read(ref) for _, ref, _ in items])
                     motions = [None] * len(found)
-                for flight, ref in items if shared is None else ():
+                for flight, ref, gsd_m in items if shared is None else ():
                     detector = _flight_detector(flights, flight, factory)
+                    if isinstance(detector, GroundScaled):
+                        detector.set_ground_sample_distance_m(gsd_m)
                     found += detector.detect([block.read(ref)])
                     motions.append(_camera_motion(detector))
             except Exception as exc:  # a detector's failure costs its batch, not the worker
