@@ -14,6 +14,9 @@ boundary (`raise X from exc`); the domain's own tree is `domain.errors.DomainErr
      │    ├── PoolCapacityError   a new flight refused: admitting it would starve the others
      │    ├── FrameRejectedError  a frame the pool cannot carry (type, shape, size)
      │    └── WorkerStartError    a worker process could not build its detector
+     ├── DetectorInputError       a detector was handed what it cannot use (an image that
+     │                            is not 8-bit BGR, a ground sample distance that is not
+     │                            a positive number of metres)
      └── ConfigError              a setting is missing or malformed
 
 Every KLV refusal carries a `KlvRejectReason`, so that a lenient decoder can count what it
@@ -74,6 +77,11 @@ class KlvValueError(KlvError):
 
 class SourceError(DroneAIError):
     """An input could not be opened or read at all (missing file, unknown container, ...)."""
+
+
+class DetectorInputError(DroneAIError):
+    """A detector was handed an image or a value it cannot use; the message says what it
+    expected and what arrived."""
 
 
 class ConfigError(DroneAIError):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.detection_metrics import iou, score_frame, score_frames
+from domain.detection_metrics import iou, judged_truth, score_frame, score_frames
 
 
 def test_iou_of_identical_disjoint_and_half_overlapping_boxes() -> None:
@@ -35,3 +35,17 @@ def test_scores_add_up_over_frames() -> None:
     frame = ([(0, 0, 20, 20)], [(0, 0, 20, 20)])
     total = score_frames([frame, frame, ([], [(0, 0, 20, 20)])], 0.3, 12)
     assert (total.true_positives, total.false_negatives) == (2, 1)
+
+
+def test_a_target_cut_by_the_frame_s_edge_is_judged_by_what_the_frame_shows() -> None:
+    frame_px = (100.0, 80.0)
+    # Three quarters in: it counts, by its visible part.
+    assert judged_truth((-10, 10, 30, 30), 12, frame_px) == ((0, 10, 30, 30), True)
+    # A quarter in: not yet in the picture, neither found nor missed.
+    assert judged_truth((-30, 10, 10, 30), 12, frame_px) == ((0, 10, 10, 30), False)
+    assert judged_truth((120, 10, 140, 30), 12, frame_px) is None  # wholly outside
+    truths = [(-30, 10, 10, 30), (90, 50, 110, 70)]  # a quarter in; half in, 10 x 20 px shown
+    missed_both = score_frame([], truths, 0.3, 12, frame_px)
+    assert missed_both.false_negatives == 1
+    found_edge = score_frame([(0, 10, 10, 30)], truths, 0.3, 12, frame_px)
+    assert (found_edge.true_positives, found_edge.false_positives) == (0, 0)  # ignored
