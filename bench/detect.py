@@ -26,7 +26,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from bench.flights import MIN_SIZE_PX, SCENARIOS
-from domain.detection_metrics import score_frames
+from domain.detection_metrics import DetectionScore, score_frames
 from domain.ground_sample import ground_sample_distance_m
 from drone_ai.adapters.detectors.motion import MotionDetector
 from drone_ai.adapters.detectors.onnx_yolo import OnnxYoloDetector
@@ -88,8 +88,9 @@ def frames_per_s(detector: Detector, images: Sequence[np.ndarray]) -> float:
     return len(images) / best
 
 
-def motion_accuracy(overrides: Mapping[str, Any]) -> str:
-    flight = SimulatedFlight(scenario_from_mapping({"duration_s": ACCURACY_S, **overrides}))
+def motion_accuracy(overrides: Mapping[str, Any], duration_s: float = ACCURACY_S) -> DetectionScore:
+    """The motion detector's score on a simulated flight, as a live flight would run it."""
+    flight = SimulatedFlight(scenario_from_mapping({"duration_s": duration_s, **overrides}))
     ground_hae_m = flight.scenario.origin.ground_hae_m
     detector = MotionDetector()
     pairs = []
@@ -100,8 +101,7 @@ def motion_accuracy(overrides: Mapping[str, Any]) -> str:
         if frame.index >= WARM_UP_FRAMES:
             pairs.append(([d.box for d in found], [truth.box_px for truth in frame.truths]))
     height, width = flight.scenario.camera.height_px, flight.scenario.camera.width_px
-    score = score_frames(pairs, 0.3, MIN_SIZE_PX, (width, height))
-    return f"precision {score.precision:.2f}, recall {score.recall:.2f}"
+    return score_frames(pairs, 0.3, MIN_SIZE_PX, (width, height))
 
 
 def main() -> None:
@@ -115,7 +115,12 @@ def main() -> None:
         onnx_detector = OnnxYoloDetector(model, intra_op_threads=1)
         print(f"onnx (stand-in network): {frames_per_s(onnx_detector, images):,.1f} frames/s")
     for name, overrides in SCENARIOS.items():
-        print(f"motion accuracy, {name}, {ACCURACY_S:.0f} s: {motion_accuracy(overrides)}")
+        score = motion_accuracy(overrides)
+        print(
+            f"motion accuracy, {name}, {ACCURACY_S:.0f} s: precision {score.precision:.2f}, "
+            f"recall {score.recall:.2f} ({score.true_positives} found, "
+            f"{score.false_positives} false, {score.false_negatives} missed)"
+        )
 
 
 if __name__ == "__main__":
