@@ -12,6 +12,7 @@ a track on a smaller one is neither a hit nor a false alarm.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,10 +22,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bench.flights import MIN_SIZE_PX, SCENARIOS
-from domain.detection_metrics import iou, large_enough
+from domain.detection_metrics import iou, judged_truth
 from domain.detections import Detection
 from domain.georeference import georeference_pixels
 from domain.ground_motion import GroundMotion
+from domain.ground_sample import ground_sample_distance_m
 from domain.tracking import TrackerSettings, TrackState
 from drone_ai.adapters.detectors.motion import MotionDetector
 from drone_ai.adapters.simulator.flight import SimulatedFlight, SimulatedFrame
@@ -37,10 +39,7 @@ DURATION_S = 60.0
 # Independent telemetry errors per sample, of a good small-UAS navigation unit: at these ranges
 # they move a ground point by a metre or two from one frame to the next.
 TELEMETRY_NOISE = {"position_m": 1.0, "altitude_m": 1.0, "attitude_deg": 0.05, "pointing_deg": 0.05}
-# The motion detector scores a blob by its mean difference (every blob is above the 0.1 of its
-# threshold), not by a calibrated confidence: its stages sit lower.
 DEFAULT_TRACKING = TrackerSettings()
-MOTION_TRACKING = TrackerSettings(high_score=0.15, low_score=0.1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +101,15 @@ def jittered(truth: TargetTruth, rng: np.random.Generator) -> Detection:
     return Detection(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1), 0, truth.kind, 0.9)
 
 
-def motion_detections() -> DetectFrame:
+def motion_detections(flight: SimulatedFlight) -> DetectFrame:
+    """The motion detector, told each frame's ground sample distance from the flight's
+    telemetry as a live flight's would be."""
     detector = MotionDetector()
+    ground_hae_m = flight.scenario.origin.ground_hae_m
 
     def detect(frame: SimulatedFrame) -> Found:
+        camera = flight.camera(flight.reported_sample(frame.t_us))
+        detector.set_ground_sample_distance_m(ground_sample_distance_m(camera, ground_hae_m))
         [found] = detector.detect([frame.image])
         return Found(found, detector.last_homography)
 
@@ -136,8 +140,7 @@ def score_tracking(
             for o in objects
             if o.track.state is TrackState.CONFIRMED and o.track.frames_since_seen == 0
         ]
-        big = [t for t in frame.truths if large_enough(t.box_px, MIN_SIZE_PX)]
-        small = [t for t in frame.truths if not large_enough(t.box_px, MIN_SIZE_PX)]
+        big, small = _judged(frame)
         scored = [o for o in shown if all(iou(o.track.box, t.box_px) < MATCH_IOU for t in small)]
         # motmetrics takes distances, NaN where a pair may not match.
         distance = np.array(
@@ -156,6 +159,19 @@ def score_tracking(
         int(row["num_frames"]),
         tuple(speed_errors_m_s),
     )
+
+
+def _judged(frame: SimulatedFrame) -> tuple[list[TargetTruth], list[TargetTruth]]:
+    """The truths that count and those that do not, each with its box cut to the frame, as
+    detection is scored (domain.detection_metrics.judged_truth)."""
+    height, width = frame.image.shape[:2]
+    counted, ignored = [], []
+    for truth in frame.truths:
+        judged = judged_truth(truth.box_px, MIN_SIZE_PX, (width, height))
+        if judged is not None:
+            box, counts = judged
+            (counted if counts else ignored).append(dataclasses.replace(truth, box_px=box))
+    return counted, ignored
 
 
 def _speed_errors(
@@ -187,11 +203,12 @@ def main() -> None:
         scenario = scenario_from_mapping(
             {"duration_s": DURATION_S, "noise": TELEMETRY_NOISE, **overrides}
         )
-        for source, detect, settings in (
-            ("imperfect truth", imperfect_truth(), DEFAULT_TRACKING),
-            ("motion detector", motion_detections(), MOTION_TRACKING),
+        truth_flight, motion_flight = SimulatedFlight(scenario), SimulatedFlight(scenario)
+        for source, flight, detect, settings in (
+            ("imperfect truth", truth_flight, imperfect_truth(), DEFAULT_TRACKING),
+            ("motion detector", motion_flight, motion_detections(motion_flight), DEFAULT_TRACKING),
         ):
-            score = score_tracking(SimulatedFlight(scenario), detect, settings)
+            score = score_tracking(flight, detect, settings)
             print(f"{name}, {source}, {score}")
 
 

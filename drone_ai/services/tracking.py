@@ -21,6 +21,8 @@ from domain.ground_motion import GroundMotion, GroundVelocity
 from domain.tracking import Tracker, TrackerSettings, TrackReport, TrackState
 
 DEFAULT_SETTINGS = TrackerSettings()
+SIZE_CHANGE = 0.2  # of a track's box width or height, since its ground-motion fit began
+SIZE_JITTER_PX = 2.0  # allowed on top: a small box's size jitters by a pixel or two
 PixelLocator = Callable[[NDArray[np.float64], NDArray[np.float64]], GroundPoints]
 
 
@@ -41,11 +43,23 @@ class TrackedObject:
 
 class FlightTracker:
     def __init__(
-        self, settings: TrackerSettings = DEFAULT_SETTINGS, motion_window_s: float = 2.0
+        self,
+        settings: TrackerSettings = DEFAULT_SETTINGS,
+        motion_window_s: float = 2.0,
+        motion_min_span_s: float = 1.0,
     ) -> None:
+        """Speed and course are fitted over `motion_window_s` of ground fixes taken while the
+        track's box keeps its size, and reported once they span `motion_min_span_s`.
+
+        Why the size: the ground point is the box's bottom centre, and a box that grows or
+        shrinks (a target entering or leaving the frame, one a detector boxes only in part at
+        first) moves that point along the ground with no motion of the target; a fit over such
+        points turns it into metres per second. A change of more than SIZE_CHANGE (and
+        SIZE_JITTER_PX) starts the fit afresh."""
         self._tracker = Tracker(settings)
         self._window_s = motion_window_s
-        self._motion: dict[int, GroundMotion] = {}
+        self._min_span_s = motion_min_span_s
+        self._motion: dict[int, tuple[GroundMotion, tuple[float, float]]] = {}
 
     def update(
         self,
@@ -67,13 +81,27 @@ class FlightTracker:
         objects = []
         for report in reports:
             fix = fixes.get(report.track_id)
-            motion = self._motion.get(report.track_id)
-            if motion is None:
-                motion = self._motion[report.track_id] = GroundMotion(self._window_s)
+            motion = self._motion_of(report)
             if fix is not None:
                 motion.add(t_us, fix.lat_deg, fix.lon_deg, fix.hae_m)
             objects.append(TrackedObject(report, fix, motion.velocity()))
         return objects
+
+    def _motion_of(self, report: TrackReport) -> GroundMotion:
+        """The track's ground-motion fit, started afresh when its box has changed size."""
+        x_min, y_min, x_max, y_max = report.box
+        size = (x_max - x_min, y_max - y_min)
+        held = self._motion.get(report.track_id)
+        if held is not None:
+            motion, (width_0, height_0) = held
+            if (
+                abs(size[0] - width_0) <= SIZE_CHANGE * width_0 + SIZE_JITTER_PX
+                and abs(size[1] - height_0) <= SIZE_CHANGE * height_0 + SIZE_JITTER_PX
+            ):
+                return motion
+        motion = GroundMotion(self._window_s, self._min_span_s)
+        self._motion[report.track_id] = (motion, size)
+        return motion
 
     @staticmethod
     def _locate(
