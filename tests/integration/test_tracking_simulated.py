@@ -2,9 +2,9 @@
 reports, scored as bench/track.py scores them: identities by py-motmetrics, ground speed against
 the simulator's truth (the issue's bound: 2 m/s).
 
-Detections are the truth's boxes with 1 px of noise (all of them, or imperfect: misses and
-false alarms): this measures the tracker, the georeferencing and the ground-motion fit, not a
-detector (bench/track.py runs the motion detector too)."""
+Two sources: the truth's boxes with 1 px of noise (all of them, or imperfect: misses and false
+alarms), which measures the tracker, the georeferencing and the ground-motion fit alone; and the
+motion detector, the chain as it runs without weights."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from bench.track import (
     Found,
     imperfect_truth,
     jittered,
+    motion_detections,
     score_tracking,
 )
 from domain.detection_metrics import large_enough
@@ -56,3 +57,17 @@ def test_tracks_of_imperfect_detections_keep_their_ids_scored_by_motmetrics() ->
     assert score.frames == 300
     assert score.id_switches == 0
     assert score.mota >= 0.75 and score.idf1 >= 0.85, score
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_tracks_of_the_motion_detector_hold_ground_speed_within_2_m_s(name: str) -> None:
+    """The chain as it runs without weights: motion detector, its camera motion into the
+    tracker, georeferencing through noisy telemetry (bench/track.py runs 60 s)."""
+    flight = SimulatedFlight(
+        scenario_from_mapping({**SCENARIOS[name], "duration_s": 20.0, "noise": TELEMETRY_NOISE})
+    )
+    score = score_tracking(flight, motion_detections(flight))
+    print(f"{name}: {score}")
+    assert len(score.speed_errors_m_s) > 50
+    assert max(score.speed_errors_m_s) < 2.0, score
+    assert score.mota >= 0.6, score
