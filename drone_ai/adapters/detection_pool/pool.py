@@ -36,11 +36,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
+from multiprocessing.connection import wait
 from types import TracebackType
 from typing import Any
 
@@ -48,40 +44,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from domain.detections import Detection, FrameDetections
-from drone_ai.adapters.detection_pool.flight_queue import FlightQueue, WaitingFrame
+from drone_ai.adapters.detection_pool.batching import RoundRobin
+from drone_ai.adapters.detection_pool.flight_queue import FlightQueue
 from drone_ai.adapters.detection_pool.frame_slots import FrameBlock, check_frame
 from drone_ai.adapters.detection_pool.processes import await_ready, spawn_worker, stop_worker
 from drone_ai.adapters.detection_pool.settings import FlightStats, PoolSettings, PoolStats
 from drone_ai.adapters.detection_pool.worker import DetectorFactory
+from drone_ai.adapters.detection_pool.worker_handle import Batch, WorkerHandle
 from drone_ai.errors import (
     DetectionPoolError,
     FrameRejectedError,
     PoolCapacityError,
     WorkerStartError,
 )
-
-_THROUGHPUT_SMOOTHING = 0.2  # weight of the newest batch in a worker's frames/s estimate
-
-
-@dataclass(slots=True)
-class _Batch:
-    id: int
-    items: list[tuple[FlightQueue, WaitingFrame]]
-    first_slot: int  # in the worker's block: its frames lie in consecutive slots from here
-
-
-@dataclass(eq=False, slots=True)
-class _Worker:
-    index: int
-    block: FrameBlock
-    process: BaseProcess
-    conn: Connection
-    ready: bool = False
-    start_error: str | None = None
-    batches: deque[_Batch] = field(default_factory=deque)  # handed over, oldest (running) first
-    running_since_s: float = 0.0  # when the oldest of `batches` started
-    frames_per_s: float | None = None
-    pinned: int = 0  # flights whose per-flight state it keeps
 
 
 class DetectionPool:
@@ -92,14 +67,13 @@ class DetectionPool:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._flights: dict[str, FlightQueue] = {}
-        self._order: list[FlightQueue] = []  # round-robin order
-        self._next_turn = 0
+        self._turns = RoundRobin()
         self._forget: list[tuple[int, str]] = []  # (worker, flight) to tell, by the dispatcher
         self._batches = self._frames = self._restarts = 0
         self._last_error: str | None = None
         self._broken: str | None = None
         self._closing = False
-        self._workers: list[_Worker] = []
+        self._workers: list[WorkerHandle] = []
         self._wake_read, self._wake_write = os.pipe()
         os.set_blocking(self._wake_read, False)
         os.set_blocking(self._wake_write, False)
@@ -136,7 +110,7 @@ class DetectionPool:
                 worker = target.index
             flight = FlightQueue(flight_id, worker, self._settings.queue_depth)
             self._flights[flight_id] = flight
-            self._order.append(flight)
+            self._turns.add(flight)
         return PoolLane(self, flight)
 
     def stats(self) -> PoolStats:
@@ -225,7 +199,7 @@ class DetectionPool:
                 return
             flight.close()
             del self._flights[flight.id]
-            self._order.remove(flight)
+            self._turns.remove(flight)
             if flight.worker is not None:
                 self._workers[flight.worker].pinned -= 1
                 self._forget.append((flight.worker, flight.id))
@@ -254,7 +228,7 @@ class DetectionPool:
                 f"promised (DRONE_AI_DETECT_MIN_RATE_HZ)"
             )
 
-    def _least_pinned(self) -> _Worker:
+    def _least_pinned(self) -> WorkerHandle:
         return min(self._workers, key=lambda w: (w.pinned, w.index))
 
     def _throughput_hz(self) -> float | None:
@@ -290,18 +264,18 @@ class DetectionPool:
                 self._broken = f"dispatcher stopped: {type(exc).__name__}: {exc}"
                 self._changed.notify_all()
 
-    def _plan(self, now_s: float) -> tuple[list[tuple[_Worker, _Batch]], float | None]:
+    def _plan(self, now_s: float) -> tuple[list[tuple[WorkerHandle, Batch]], float | None]:
         """The batches to hand over now, and how long to wait before the next is due. Idle
         workers are served first, then each gets its batches ahead."""
         s = self._settings
-        planned: list[tuple[_Worker, _Batch]] = []
+        planned: list[tuple[WorkerHandle, Batch]] = []
         next_due_s: float | None = None
         for held in range(s.batches_ahead + 1):
             for worker in self._workers:
                 if not worker.ready or len(worker.batches) != held:
                     continue
                 formed = self._form_batch(worker, now_s)
-                if isinstance(formed, _Batch):
+                if isinstance(formed, Batch):
                     planned.append((worker, formed))
                 elif formed is not None:
                     next_due_s = formed if next_due_s is None else min(next_due_s, formed)
@@ -313,43 +287,16 @@ class DetectionPool:
         timeout_s = None if next_due_s is None else max(0.0, next_due_s - now_s)
         return planned, timeout_s
 
-    def _form_batch(self, worker: _Worker, now_s: float) -> _Batch | float | None:
-        """A batch for the worker, or when one will be due (the latency budget), or None
-        when nothing waits for it."""
+    def _form_batch(self, worker: WorkerHandle, now_s: float) -> Batch | float | None:
+        """A batch handed to the worker, or when one will be due, or None."""
         s = self._settings
-        eligible = [
-            f for f in self._turns() if f.waiting and (f.worker is None or f.worker == worker.index)
-        ]
-        if not eligible:
-            return None
-        count = sum(len(f.waiting) for f in eligible)
-        due_s = min(f.waiting[0].submitted_s for f in eligible) + s.latency_budget_s
-        if count < s.max_batch and now_s < due_s:
-            return due_s
-        items: list[tuple[FlightQueue, WaitingFrame]] = []
-        while len(items) < s.max_batch and any(f.waiting for f in eligible):
-            for flight in eligible:
-                if flight.waiting and len(items) < s.max_batch:
-                    items.append((flight, flight.take()))
-                    self._next_turn = (self._order.index(flight) + 1) % len(self._order)
-        used = {batch.first_slot for batch in worker.batches}
-        first_slot = next(
-            slot for slot in range(0, worker.block.slots, s.max_batch) if slot not in used
-        )
-        if not worker.batches:
-            worker.running_since_s = now_s
+        formed = self._turns.form_batch(worker.index, s.max_batch, s.latency_budget_s, now_s)
+        if not isinstance(formed, list):
+            return formed
         self._batches += 1
-        batch = _Batch(self._batches, items, first_slot)
-        worker.batches.append(batch)
-        return batch
+        return worker.hand(self._batches, formed, s.max_batch, now_s)
 
-    def _turns(self) -> Iterator[FlightQueue]:
-        """Flights in round-robin order, from the one after the last served."""
-        start = self._next_turn % len(self._order) if self._order else 0
-        yield from self._order[start:]
-        yield from self._order[:start]
-
-    def _hand_over(self, worker: _Worker, batch: _Batch) -> None:
+    def _hand_over(self, worker: WorkerHandle, batch: Batch) -> None:
         refs = []
         for slot, (flight, waiting) in enumerate(batch.items, batch.first_slot):
             assert waiting.image is not None  # only the dispatcher lets go of images
@@ -358,7 +305,7 @@ class DetectionPool:
             waiting.image = None
         self._send(worker, ("detect", batch.id, refs))
 
-    def _send(self, worker: _Worker, message: tuple[Any, ...]) -> None:
+    def _send(self, worker: WorkerHandle, message: tuple[Any, ...]) -> None:
         # A worker that died cannot be told: its sentinel wakes the dispatcher, which replaces it.
         with contextlib.suppress(OSError):
             worker.conn.send(message)
@@ -390,7 +337,7 @@ class DetectionPool:
             if worker.process.sentinel in ready:
                 self._replace(worker)
 
-    def _receive(self, worker: _Worker, message: tuple[Any, ...]) -> None:
+    def _receive(self, worker: WorkerHandle, message: tuple[Any, ...]) -> None:
         with self._lock:
             kind = message[0]
             if kind == "ready":
@@ -408,32 +355,25 @@ class DetectionPool:
 
     def _finish(
         self,
-        worker: _Worker,
+        worker: WorkerHandle,
         batch_id: int,
         found: list[list[Detection]] | None,
         motions: list[tuple[float, ...] | None],
         busy_s: float,
     ) -> None:
         """A batch came back (`found` None: the detector raised on it)."""
-        if not worker.batches or worker.batches[0].id != batch_id:
-            return
-        batch = worker.batches.popleft()
         now_s = time.monotonic()
-        worker.running_since_s = now_s  # the next one, if any, starts now
+        batch = worker.finish(batch_id, None if found is None else busy_s, now_s)
+        if batch is None:
+            return
         for index, (flight, waiting) in enumerate(batch.items):
             if found is None:
                 flight.failed()
             else:
                 flight.completed(waiting, found[index], motions[index], now_s)
                 self._frames += 1
-        if found is not None and busy_s > 0.0:
-            rate = len(batch.items) / busy_s
-            previous = worker.frames_per_s
-            worker.frames_per_s = (
-                rate if previous is None else previous + _THROUGHPUT_SMOOTHING * (rate - previous)
-            )
 
-    def _replace(self, dead: _Worker) -> None:
+    def _replace(self, dead: WorkerHandle) -> None:
         """A worker died: count what it held as dropped, and start another in its place."""
         stop_worker(dead.process, dead.conn, ask=False)
         with self._lock:
@@ -456,15 +396,14 @@ class DetectionPool:
 
     def _kill_hung(self, now_s: float) -> None:
         for worker in self._workers:
-            busy_s = now_s - worker.running_since_s
-            if worker.batches and busy_s >= self._settings.worker_timeout_s:
+            if worker.hung(now_s, self._settings.worker_timeout_s):
                 worker.process.kill()  # its sentinel then fires: replaced as a crash
 
     # ---- processes
 
-    def _spawn(self, index: int, block: FrameBlock) -> _Worker:
+    def _spawn(self, index: int, block: FrameBlock) -> WorkerHandle:
         process, conn = spawn_worker(self._context, index, block, self._factory, self._settings)
-        return _Worker(index, block, process, conn)
+        return WorkerHandle(index, block, process, conn)
 
     def _wake(self) -> None:
         # A full pipe means the dispatcher is already due to wake.
