@@ -8,7 +8,7 @@ letterbox, decode and NMS plus a small network; a customer's model adds its own 
 Accuracy is at IoU >= 0.3 for targets of at least 12 px, scored by domain.detection_metrics as the
 tests do, over 60 s flights; the detector is given each frame's ground sample distance from the
 flight's telemetry, as a live flight would. The issue's target is recall >= 0.9 and
-precision >= 0.8. Worker-pool figures come with the pool (issue 6, open).
+precision >= 0.8. The worker pool's figures are bench/pool.py's.
 """
 
 from __future__ import annotations
