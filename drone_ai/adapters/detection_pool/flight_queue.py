@@ -12,6 +12,8 @@ from numpy.typing import NDArray
 from domain.detections import Detection, FrameDetections
 from drone_ai.adapters.detection_pool.settings import FlightStats
 
+MAX_UNREAD_RESULTS = 4_096  # about two minutes of a 30 frames/s flight
+
 
 @dataclass(slots=True)
 class WaitingFrame:
@@ -30,7 +32,10 @@ class FlightQueue:
         self.worker = worker  # the worker it is pinned to, with per-flight state
         self.open = True
         self.waiting: deque[WaitingFrame] = deque()
-        self.results: deque[FrameDetections] = deque()
+        # Bounded: a flight that stops reading its results must not grow the pool without end;
+        # what it did not read in time is counted.
+        self.results: deque[FrameDetections] = deque(maxlen=MAX_UNREAD_RESULTS)
+        self._unread = 0
         self.in_worker = 0
         self._depth = depth
         self._next_seq = 0
@@ -68,6 +73,7 @@ class FlightQueue:
         self._processed += 1
         self._latency_total_s += now_s - frame.submitted_s
         if self.open:
+            self._unread += len(self.results) == MAX_UNREAD_RESULTS
             self.results.append(FrameDetections(frame.seq, frame.t_us, tuple(found), camera_motion))
 
     def failed(self) -> None:
@@ -97,4 +103,5 @@ class FlightQueue:
             self._failed,
             len(self.waiting) + self.in_worker,
             latency_s,
+            self._unread,
         )

@@ -63,6 +63,7 @@ class FlightStats:
     failed: int
     waiting: int
     mean_latency_s: float  # submit to result, over processed frames; NaN before the first
+    unread: int = 0  # processed, but pushed out of a full result queue the flight did not read
 
 
 @dataclass(frozen=True, slots=True)

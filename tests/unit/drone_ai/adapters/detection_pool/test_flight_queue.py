@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from domain.detections import Detection
-from drone_ai.adapters.detection_pool.flight_queue import FlightQueue
+from drone_ai.adapters.detection_pool.flight_queue import MAX_UNREAD_RESULTS, FlightQueue
 from drone_ai.adapters.detection_pool.frame_slots import check_frame
 from drone_ai.adapters.detection_pool.settings import PoolSettings
 from drone_ai.errors import DetectionPoolError, FrameRejectedError
@@ -94,3 +94,14 @@ def test_pool_settings_out_of_range_are_refused_with_the_field_named(
 ) -> None:
     with pytest.raises(DetectionPoolError, match=f"pool setting {field}: expected"):
         PoolSettings(**{field: value})  # type: ignore[arg-type]
+
+
+def test_results_a_flight_does_not_read_are_bounded_and_counted() -> None:
+    queue = FlightQueue("a", None, depth=MAX_UNREAD_RESULTS + 10)
+    for t_us in range(MAX_UNREAD_RESULTS + 10):
+        queue.add(t_us, IMAGE, 0.0)
+    while queue.waiting:
+        queue.completed(queue.take(), [], None, 0.0)
+    assert len(queue.results) == MAX_UNREAD_RESULTS
+    assert queue.results[0].t_us == 10  # the oldest went
+    assert queue.stats().unread == 10
