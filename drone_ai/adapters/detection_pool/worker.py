@@ -28,11 +28,12 @@ from multiprocessing.connection import Connection
 import cv2
 
 from domain.detections import Detection
-from drone_ai.adapters.detection_pool.frame_slots import AttachedBlock
+from drone_ai.adapters.detection_pool.frame_slots import AttachedBlock, SlotRef
 from drone_ai.adapters.detection_pool.heap import keep_freed_memory
 from drone_ai.ports import CameraMotionSource, Detector, GroundScaled
 
 DetectorFactory = Callable[[], Detector]
+Motion = tuple[float, ...] | None  # a homography, row-major, or None
 
 
 def run_worker(
@@ -69,18 +70,12 @@ def run_worker(
                 continue
             _, batch_id, items = message
             began = time.perf_counter()
-            found: list[list[Detection]] = []
-            motions: list[tuple[float, ...] | None] = []
             try:
                 if shared is not None:
                     found = shared.detect([block.read(ref) for _, ref, _ in items])
-                    motions = [None] * len(found)
-                for flight, ref, gsd_m in items if shared is None else ():
-                    detector = _flight_detector(flights, flight, factory)
-                    if isinstance(detector, GroundScaled):
-                        detector.set_ground_sample_distance_m(gsd_m)
-                    found += detector.detect([block.read(ref)])
-                    motions.append(_camera_motion(detector))
+                    motions: list[Motion] = [None] * len(found)
+                else:
+                    found, motions = _detect_per_flight(items, block, flights, factory)
             except Exception as exc:  # a detector's failure costs its batch, not the worker
                 conn.send(("failed", batch_id, f"{type(exc).__name__}: {exc}"))
                 continue
@@ -93,17 +88,28 @@ def run_worker(
             block.close()
 
 
-def _camera_motion(detector: Detector) -> tuple[float, ...] | None:
+def _detect_per_flight(
+    items: list[tuple[str, SlotRef, float | None]],
+    block: AttachedBlock,
+    flights: dict[str, Detector],
+    factory: DetectorFactory,
+) -> tuple[list[list[Detection]], list[Motion]]:
+    """Each frame through its own flight's detector, which keeps that flight's state."""
+    found: list[list[Detection]] = []
+    motions: list[Motion] = []
+    for flight, ref, gsd_m in items:
+        detector = flights.get(flight)
+        if detector is None:
+            detector = flights[flight] = factory()
+        if isinstance(detector, GroundScaled):
+            detector.set_ground_sample_distance_m(gsd_m)
+        found += detector.detect([block.read(ref)])
+        motions.append(_camera_motion(detector))
+    return found, motions
+
+
+def _camera_motion(detector: Detector) -> Motion:
     if not isinstance(detector, CameraMotionSource):
         return None
     homography = detector.last_homography
     return None if homography is None else tuple(float(h) for h in homography.ravel())
-
-
-def _flight_detector(
-    flights: dict[str, Detector], flight: str, factory: DetectorFactory
-) -> Detector:
-    detector = flights.get(flight)
-    if detector is None:
-        detector = flights[flight] = factory()
-    return detector
