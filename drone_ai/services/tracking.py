@@ -38,7 +38,7 @@ class GroundFix:
 class TrackedObject:
     track: TrackReport
     ground: GroundFix | None  # None: not seen this frame, or its pixel did not reach the ground
-    velocity: GroundVelocity | None  # None until the ground fixes span the motion window
+    velocity: GroundVelocity | None  # None until fixes of a steady box span the minimum
 
 
 class FlightTracker:
