@@ -136,9 +136,10 @@ def test_a_killed_worker_loses_only_the_frames_it_held_and_the_flight_goes_on(
     for value in range(6):
         lane.submit(value, frame(value))
     before = collect(lane, 2)
-    # Mid-frame: it runs the third frame (handed over as the second came back) and holds the
-    # fourth, handed over ahead so that it never waits for the pool.
-    time.sleep(0.1)
+    # Mid-frame: it runs the third frame (held ahead while the second ran) and holds the
+    # fourth, handed over as the second came back. Half a frame on, that hand-over is done and
+    # the third frame is not.
+    time.sleep(0.15)
     [pid] = pool.worker_pids()
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
