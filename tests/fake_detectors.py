@@ -11,11 +11,11 @@ from numpy.typing import NDArray
 
 from domain.detections import Detection
 
-HANG = 255  # a frame whose first pixel is this makes SlowOnMarkDetector hang
+HANG = 255  # a frame whose first pixel is this makes FakeEchoDetector hang
 FAIL = 254  # ... and this makes it raise
 
 
-class EchoDetector:
+class FakeEchoDetector:
     """Takes `delay_s` per frame and reports one detection that tells the frame apart: its
     x_min is the frame's first pixel value, its y_max the frame's height, its y_min the ground
     sample distance it was given (0 without), and its class_id how many frames this instance
@@ -51,7 +51,7 @@ class EchoDetector:
         return found
 
 
-class UnbuildableDetector:
+class FakeUnbuildableDetector:
     def __init__(self) -> None:
         raise OSError("model file not found: /nowhere/model.onnx")
 

@@ -21,7 +21,7 @@ from drone_ai.errors import (
     PoolCapacityError,
     WorkerStartError,
 )
-from tests.fake_detectors import FAIL, HANG, EchoDetector, UnbuildableDetector, frame
+from tests.fake_detectors import FAIL, HANG, FakeEchoDetector, FakeUnbuildableDetector, frame
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def make_pool() -> Iterator[functools.partial[DetectionPool]]:
     pools: list[DetectionPool] = []
 
     def build(delay_s: float = 0.0, **settings: object) -> DetectionPool:
-        factory = functools.partial(EchoDetector, delay_s)
+        factory = functools.partial(FakeEchoDetector, delay_s)
         pool = DetectionPool(factory, PoolSettings(**settings))  # type: ignore[arg-type]
         pools.append(pool)
         return pool
@@ -40,7 +40,7 @@ def make_pool() -> Iterator[functools.partial[DetectionPool]]:
 
 
 def collect(lane: PoolLane, count: int, timeout_s: float = 10.0) -> list[int]:
-    """The first pixel values of the next `count` results (EchoDetector's x_min)."""
+    """The first pixel values of the next `count` results (FakeEchoDetector's x_min)."""
     seen: list[int] = []
     deadline = time.monotonic() + timeout_s
     while len(seen) < count and time.monotonic() < deadline:
@@ -233,7 +233,7 @@ def test_a_detector_that_raises_costs_its_frame_not_the_worker(make_pool) -> Non
 
 def test_a_detector_that_cannot_be_built_stops_the_pool_with_its_reason() -> None:
     with pytest.raises(WorkerStartError, match="model file not found"):
-        DetectionPool(UnbuildableDetector, PoolSettings(workers=1))
+        DetectionPool(FakeUnbuildableDetector, PoolSettings(workers=1))
 
 
 def test_a_flight_beyond_max_flights_is_refused(make_pool) -> None:
