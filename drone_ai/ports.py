@@ -7,16 +7,18 @@ alone, and tests use hand-written fakes.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from domain.detections import Detection, FrameDetections
+from domain.event_log import LogRead
 from domain.frames import Frame
 from domain.telemetry import TelemetrySample
 
 Float = NDArray[np.float64]
+E = TypeVar("E")
 
 
 class TelemetrySource(Protocol):
@@ -104,3 +106,19 @@ class DetectionLane(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class FlightEventLog(Protocol[E]):
+    """One flight's events, numbered from 1, bounded by count and age (domain.event_log); a
+    reader asks for what follows the last sequence it has and is told of any it lost."""
+
+    @property
+    def last_sequence(self) -> int: ...
+
+    def append(self, event: E) -> int:
+        """Keep an event; returns its sequence number."""
+        ...
+
+    def read(self, after_sequence: int, limit: int, timeout_s: float = 0.0) -> LogRead[E]:
+        """Up to `limit` events after `after_sequence`, waiting up to `timeout_s` for one."""
+        ...
