@@ -30,8 +30,8 @@ tools:
 		--no-install-recommends $(SYSTEM_PACKAGES))
 
 lint: $(STAMP)
-	$(BIN)/ruff check domain drone_ai tests bench
-	$(BIN)/ruff format --check domain drone_ai tests bench
+	$(BIN)/ruff check domain drone_ai tests bench protos
+	$(BIN)/ruff format --check domain drone_ai tests bench protos
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
