@@ -9,7 +9,7 @@ from types import ModuleType
 
 from drone_ai.entrypoints.grpc.generated import tower_pb2
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[5]
 COMMITTED = ROOT / "drone_ai" / "entrypoints" / "grpc" / "generated"
 
 

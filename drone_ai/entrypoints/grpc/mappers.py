@@ -1,0 +1,112 @@
+"""Domain flight events to the partner API's messages: the one place where the two meet
+(STYLE.md: proto <-> domain conversion in one mappers module)."""
+
+from __future__ import annotations
+
+from domain.event_log import Gap, Sequenced
+from domain.flight_events import (
+    FlightEvent,
+    FlightState,
+    FrameResult,
+    GeoPosition,
+    LocatedDetection,
+    StatusChange,
+    TrackUpdate,
+)
+from domain.georeference import Method
+from domain.tracking import TrackState
+from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
+
+_FLIGHT_STATES = {
+    FlightState.STARTING: pb.FLIGHT_STATE_STARTING,
+    FlightState.LIVE: pb.FLIGHT_STATE_LIVE,
+    FlightState.DEGRADED: pb.FLIGHT_STATE_DEGRADED,
+    FlightState.STOPPED: pb.FLIGHT_STATE_STOPPED,
+    FlightState.FAILED: pb.FLIGHT_STATE_FAILED,
+}
+_TRACK_STATES = {
+    TrackState.CONFIRMED: pb.TRACK_STATE_CONFIRMED,
+    TrackState.LOST: pb.TRACK_STATE_LOST,
+}
+_METHODS = {
+    Method.POSE_ELLIPSOID: pb.GEO_METHOD_POSE_ELLIPSOID,
+    Method.POSE_DEM: pb.GEO_METHOD_POSE_DEM,
+    Method.CORNER_HOMOGRAPHY: pb.GEO_METHOD_CORNER_HOMOGRAPHY,
+}
+
+
+def flight_event(flight_id: str, logged: Sequenced[FlightEvent]) -> pb.FlightEvent:
+    message = pb.FlightEvent(
+        flight_id=flight_id, sequence=logged.sequence, logged_us=logged.logged_us
+    )
+    event = logged.event
+    if isinstance(event, FrameResult):
+        message.frame.CopyFrom(_frame(event))
+    elif isinstance(event, TrackUpdate):
+        message.track.CopyFrom(_track(event))
+    else:
+        message.status.CopyFrom(_status(event))
+    return message
+
+
+def gap_notice(flight_id: str, gap: Gap, behind: bool = False) -> pb.FlightEvent:
+    """The notice that events gap.first..gap.last will not come: evicted by the log, or
+    skipped because this subscriber fell behind (`behind`)."""
+    reason = pb.GAP_REASON_SUBSCRIBER_BEHIND if behind else pb.GAP_REASON_EVICTED
+    return pb.FlightEvent(
+        flight_id=flight_id,
+        sequence=gap.last,
+        gap=pb.GapNotice(first_sequence=gap.first, last_sequence=gap.last, reason=reason),
+    )
+
+
+def _frame(event: FrameResult) -> pb.FrameResult:
+    frame = pb.FrameResult(
+        frame_time_us=event.frame_time_us,
+        telemetry_age_us=event.telemetry_age_us,
+        footprint=[_point(corner) for corner in event.footprint],
+        detections=[_detection(d) for d in event.detections],
+    )
+    if event.platform is not None:
+        frame.platform.CopyFrom(_point(event.platform))
+    return frame
+
+
+def _detection(located: LocatedDetection) -> pb.Detection:
+    d = located.detection
+    message = pb.Detection(
+        box=pb.PixelBox(x_min_px=d.x_min, y_min_px=d.y_min, x_max_px=d.x_max, y_max_px=d.y_max),
+        label=d.label,
+        score=d.score,
+        track_id=located.track_id or 0,
+        horizontal_error_m=located.horizontal_error_m or 0.0,
+        method=pb.GEO_METHOD_UNSPECIFIED if located.method is None else _METHODS[located.method],
+    )
+    if located.position is not None:
+        message.position.CopyFrom(_point(located.position))
+    return message
+
+
+def _track(event: TrackUpdate) -> pb.TrackUpdate:
+    x_min, y_min, x_max, y_max = event.box
+    message = pb.TrackUpdate(
+        track_id=event.track_id,
+        label=event.label,
+        state=_TRACK_STATES.get(event.state, pb.TRACK_STATE_UNSPECIFIED),
+        frame_time_us=event.frame_time_us,
+        box=pb.PixelBox(x_min_px=x_min, y_min_px=y_min, x_max_px=x_max, y_max_px=y_max),
+        has_velocity=event.speed_m_s is not None,
+        speed_m_s=event.speed_m_s or 0.0,
+        course_deg=event.course_deg if event.course_deg is not None else 0.0,
+    )
+    if event.position is not None:
+        message.position.CopyFrom(_point(event.position))
+    return message
+
+
+def _status(event: StatusChange) -> pb.StatusChange:
+    return pb.StatusChange(state=_FLIGHT_STATES[event.state], detail=event.detail)
+
+
+def _point(position: GeoPosition) -> pb.GeoPoint:
+    return pb.GeoPoint(lat_deg=position.lat_deg, lon_deg=position.lon_deg, hae_m=position.hae_m)
