@@ -14,6 +14,7 @@ boundary (`raise X from exc`); the domain's own tree is `domain.errors.DomainErr
      │    ├── PoolCapacityError   a new flight refused: admitting it would starve the others
      │    ├── FrameRejectedError  a frame the pool cannot carry (type, shape, size)
      │    └── WorkerStartError    a worker process could not build its detector
+     ├── SubscriberBehindError    a subscriber lost events to the log's bounds too often
      ├── DetectorInputError       a detector was handed what it cannot use (an image that
      │                            is not 8-bit BGR, a ground sample distance that is not
      │                            a positive number of metres)
@@ -107,3 +108,8 @@ class FrameRejectedError(DetectionPoolError):
 
 class WorkerStartError(DetectionPoolError):
     """A detection worker process could not start or build its detector."""
+
+
+class SubscriberBehindError(DroneAIError):
+    """A subscriber lost events to its flight log's bounds too often: it cannot keep up, and
+    is ended (RESOURCE_EXHAUSTED over gRPC) rather than fed a trickle of gap notices."""
