@@ -15,6 +15,7 @@ boundary (`raise X from exc`); the domain's own tree is `domain.errors.DomainErr
      │    ├── FrameRejectedError  a frame the pool cannot carry (type, shape, size)
      │    └── WorkerStartError    a worker process could not build its detector
      ├── SubscriberBehindError    a subscriber lost events to the log's bounds too often
+     ├── FlightExistsError        a new flight with an id in use
      ├── DetectorInputError       a detector was handed what it cannot use (an image that
      │                            is not 8-bit BGR, a ground sample distance that is not
      │                            a positive number of metres)
@@ -113,3 +114,7 @@ class WorkerStartError(DetectionPoolError):
 class SubscriberBehindError(DroneAIError):
     """A subscriber lost events to its flight log's bounds too often: it cannot keep up, and
     is ended (RESOURCE_EXHAUSTED over gRPC) rather than fed a trickle of gap notices."""
+
+
+class FlightExistsError(DroneAIError):
+    """A flight was started with an id another flight has (ALREADY_EXISTS over gRPC)."""

@@ -1,0 +1,49 @@
+"""The tower's gRPC server: the Tower service, standard health checking and server reflection
+(so that a client with none of our generated code can find its way)."""
+
+from __future__ import annotations
+
+from concurrent import futures
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
+from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
+from drone_ai.entrypoints.grpc.servicer import TowerServicer
+from drone_ai.services.flights import FlightDirectory
+
+TOWER = pb.DESCRIPTOR.services_by_name["Tower"].full_name
+# A subscriber holds a thread while its stream is open: the pool bounds how many at once.
+MAX_STREAMS = 256
+_OPTIONS = [
+    ("grpc.keepalive_time_ms", 20_000),  # ping idle subscribers so dead peers are noticed
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.http2.max_pings_without_data", 0),
+    ("grpc.max_receive_message_length", 1 << 20),  # requests are small
+]
+
+
+def build_server(flights: FlightDirectory, subscriber_wait_s: float = 1.0) -> grpc.Server:
+    """A server with the services added; the caller binds ports and starts it."""
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=MAX_STREAMS, thread_name_prefix="grpc"),
+        options=_OPTIONS,
+        maximum_concurrent_rpcs=MAX_STREAMS,
+    )
+    servicer = TowerServicer(flights, subscriber_wait_s)
+    pb_grpc.add_TowerServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
+    checker = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(checker, server)
+    checker.set(TOWER, health_pb2.HealthCheckResponse.SERVING)
+    checker.set("", health_pb2.HealthCheckResponse.SERVING)
+    reflection.enable_server_reflection(
+        (
+            TOWER,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ),
+        server,
+    )
+    return server

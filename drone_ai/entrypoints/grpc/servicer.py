@@ -1,0 +1,138 @@
+"""The Tower service over gRPC: a thin layer from requests to the services and back, errors as
+status codes from one table (STYLE.md).
+
+In progress (issue 7): GetFlight, ListFlights and Subscribe work on the flights the directory
+holds; StartFlight, StopFlight and ReplayFlight answer UNIMPLEMENTED until the flight pipeline
+and recording arrive. Subscribe follows one flight per call for now (several or all flights
+are refused with INVALID_ARGUMENT, saying so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, NoReturn
+
+import grpc
+
+from domain.errors import InvalidValueError
+from domain.event_log import Gap
+from domain.flight_events import FlightState
+from drone_ai.entrypoints.grpc import mappers
+from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
+from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
+from drone_ai.errors import SubscriberBehindError
+from drone_ai.services.flights import FlightDirectory, FlightRecord
+from drone_ai.services.subscription import EventFilter, EventKind, GeoBounds, follow
+
+_KINDS = {
+    pb.EVENT_KIND_FRAME: EventKind.FRAME,
+    pb.EVENT_KIND_TRACK: EventKind.TRACK,
+    pb.EVENT_KIND_STATUS: EventKind.STATUS,
+}
+_STATES = {
+    FlightState.STARTING: pb.FLIGHT_STATE_STARTING,
+    FlightState.LIVE: pb.FLIGHT_STATE_LIVE,
+    FlightState.DEGRADED: pb.FLIGHT_STATE_DEGRADED,
+    FlightState.STOPPED: pb.FLIGHT_STATE_STOPPED,
+    FlightState.FAILED: pb.FLIGHT_STATE_FAILED,
+}
+
+
+class TowerServicer(pb_grpc.TowerServicer):
+    def __init__(self, flights: FlightDirectory, subscriber_wait_s: float = 1.0) -> None:
+        self._flights = flights
+        self._wait_s = subscriber_wait_s
+
+    def GetFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return _flight(self._find(request.flight_id, context))
+
+    def ListFlights(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return pb.ListFlightsResponse(flights=[_flight(r) for r in self._flights.all()])
+
+    def StartFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
+        _unimplemented(context, "StartFlight arrives with the flight pipeline (issue 7)")
+
+    def StopFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
+        _unimplemented(context, "StopFlight arrives with the flight pipeline (issue 7)")
+
+    def ReplayFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
+        _unimplemented(context, "ReplayFlight arrives with recording and replay (issue 8)")
+
+    def Subscribe(self, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        if len(request.flight_ids) != 1:
+            _abort(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"flight_ids: expected exactly one flight for now, got {len(request.flight_ids)}",
+            )
+        record = self._find(request.flight_ids[0], context)
+        event_filter = _filter(request, context)
+        try:
+            items = follow(record.log, request.after_sequence, event_filter, wait_s=self._wait_s)
+            for item in items:
+                if not context.is_active():
+                    return
+                if item is None:
+                    continue  # no news: looked again whether the subscriber is still there
+                if isinstance(item, Gap):
+                    yield mappers.gap_notice(record.flight_id, item)
+                else:
+                    yield mappers.flight_event(record.flight_id, item)
+        except InvalidValueError as exc:
+            _abort(context, grpc.StatusCode.OUT_OF_RANGE, str(exc))
+        except SubscriberBehindError as exc:
+            _abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+
+    def _find(self, flight_id: str, context: grpc.ServicerContext) -> FlightRecord:
+        record = self._flights.get(flight_id)
+        if record is None:
+            _abort(context, grpc.StatusCode.NOT_FOUND, f"flight {flight_id!r}: no such flight")
+        return record
+
+
+def _flight(record: FlightRecord) -> Any:
+    return pb.Flight(
+        flight_id=record.flight_id,
+        state=_STATES[record.state],
+        detail=record.detail,
+        started_us=record.started_us,
+        last_sequence=record.log.last_sequence,
+    )
+
+
+def _filter(request: Any, context: grpc.ServicerContext) -> EventFilter:
+    if not 0.0 <= request.min_score <= 1.0:
+        _abort(
+            context,
+            grpc.StatusCode.INVALID_ARGUMENT,
+            f"min_score: expected 0 to 1, got {request.min_score}",
+        )
+    unknown = [k for k in request.kinds if k not in _KINDS]
+    if unknown:
+        _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"kinds: unknown event kinds {unknown}")
+    bounds = None
+    if request.HasField("bounds"):
+        b = request.bounds
+        if not -90.0 <= b.min_lat_deg <= b.max_lat_deg <= 90.0:
+            _abort(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"bounds: expected -90 <= min_lat_deg <= max_lat_deg <= 90, "
+                f"got {b.min_lat_deg}, {b.max_lat_deg}",
+            )
+        bounds = GeoBounds(b.min_lat_deg, b.min_lon_deg, b.max_lat_deg, b.max_lon_deg)
+    return EventFilter(
+        kinds=frozenset(_KINDS[k] for k in request.kinds),
+        classes=frozenset(request.classes),
+        min_score=request.min_score,
+        bounds=bounds,
+    )
+
+
+def _unimplemented(context: grpc.ServicerContext, why: str) -> NoReturn:
+    _abort(context, grpc.StatusCode.UNIMPLEMENTED, why)
+
+
+def _abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str) -> NoReturn:
+    context.abort(code, message)
+    raise AssertionError("unreachable: grpc's abort raises")  # for the type checker

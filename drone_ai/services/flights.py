@@ -1,0 +1,44 @@
+"""The flights the tower knows: each one's state and its event log. The pipeline (issue 7, in
+progress) adds and runs flights; the API reads them."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from domain.flight_events import FlightEvent, FlightState
+from drone_ai.errors import FlightExistsError
+from drone_ai.ports import FlightEventLog
+
+
+@dataclass(slots=True)
+class FlightRecord:
+    flight_id: str
+    started_us: int
+    log: FlightEventLog[FlightEvent]
+    state: FlightState = FlightState.STARTING
+    detail: str = ""
+
+
+class FlightDirectory:
+    """Thread-safe: the API's threads read while flights are added."""
+
+    def __init__(self) -> None:
+        self._flights: dict[str, FlightRecord] = {}
+        self._lock = threading.Lock()
+
+    def add(self, record: FlightRecord) -> None:
+        with self._lock:
+            if record.flight_id in self._flights:
+                raise FlightExistsError(
+                    f"flight {record.flight_id!r}: expected a new id, it is in use"
+                )
+            self._flights[record.flight_id] = record
+
+    def get(self, flight_id: str) -> FlightRecord | None:
+        with self._lock:
+            return self._flights.get(flight_id)
+
+    def all(self) -> list[FlightRecord]:
+        with self._lock:
+            return sorted(self._flights.values(), key=lambda r: r.started_us)
