@@ -15,13 +15,16 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import NDArray
 
 from domain.footprint import frame_footprint, horizontal_distance_m
 from domain.georeference import GroundLimits, GroundPoints, Method, Uncertainty, georeference_pixels
+from domain.ground_sample import ground_sample_distance_m
 from domain.homography import CornerHomography
 from domain.pose import PointingConventions, PoseIncompleteError, camera_from_sample
 from domain.telemetry import TelemetrySample
 from drone_ai.ports import GeoidModel, TerrainModel
+from drone_ai.services.tracking import PixelLocator
 
 NOMINAL_WIDTH_PX = 1_000  # footprints depend on the fields of view, not on the pixel count
 
@@ -55,6 +58,17 @@ class FootprintReport:
     corners: tuple[FootprintPoint, ...]
     ground: str
     notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FrameGeometry:
+    """How one frame's pixels reach the ground: `locate` georeferences pixel points; the
+    ground sample distance at the image centre and the sensor's position where the pose is
+    known (a frame placed by its reported corners has neither)."""
+
+    locate: PixelLocator
+    ground_sample_distance_m: float | None
+    sensor: tuple[float, float, float] | None  # lat_deg, lon_deg, hae_m
 
 
 class Georeferencer:
@@ -99,6 +113,46 @@ class Georeferencer:
             ground = f"{self._terrain.name}, else {ground}"
         clipped = [p.clipped for p in flat_points]
         return self._report(sample, points, clipped, ground, camera.notes)
+
+    def frame_geometry(
+        self, sample: TelemetrySample, width_px: int, height_px: int
+    ) -> FrameGeometry | None:
+        """How a `width_px` x `height_px` frame taken as `sample` says reaches the ground, by
+        the same methods and heights as its footprint; None when nothing can place it."""
+        ground_hae, _ = self._fallback_ground(sample)
+        policy = self._policy
+        try:
+            sensor_hae = self._sensor_hae(sample)
+            camera = camera_from_sample(sample, width_px, height_px, sensor_hae, policy.pointing)
+        except PoseIncompleteError:
+            if sample.corners is None:
+                return None
+            homography = CornerHomography(sample.corners, width_px, height_px, ground_hae)
+            return FrameGeometry(
+                lambda u, v: homography.georeference(u, v, policy.uncertainty), None, None
+            )
+        terrain = self._terrain.height_hae_m if self._terrain else None
+
+        def locate(u_px: NDArray[np.float64], v_px: NDArray[np.float64]) -> GroundPoints:
+            return georeference_pixels(
+                camera,
+                u_px,
+                v_px,
+                ground_hae,
+                terrain=terrain,
+                limits=policy.limits,
+                uncertainty=policy.uncertainty,
+            )
+
+        gsd_m = ground_sample_distance_m(
+            camera,
+            ground_hae,
+            max_range_m=policy.limits.max_range_m,
+            min_depression_deg=policy.limits.min_depression_deg,
+        )
+        lat, lon = sample.sensor_lat_deg, sample.sensor_lon_deg
+        assert lat is not None and lon is not None  # camera_from_sample required them
+        return FrameGeometry(locate, gsd_m, (lat, lon, sensor_hae))
 
     def _from_corners(
         self,

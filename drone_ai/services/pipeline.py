@@ -1,0 +1,195 @@
+"""One flight through the tower (DESIGN.md's data flow): frames with their telemetry go to
+detection, and what comes back is tracked, georeferenced and logged as the flight's events.
+
+Detection runs elsewhere (a DetectionLane: the worker pool) and answers later, for some
+frames only (a saturated pool sheds), so each submitted frame's telemetry waits here, keyed
+by its sequence number, until its result comes; a frame the pool shed never answers and its
+entry goes when a later frame's result arrives. At most `max_in_flight` wait (the oldest go
+first), so memory stays bounded whatever the pool does.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from domain.detection_metrics import iou
+from domain.detections import FrameDetections
+from domain.flight_events import (
+    FlightEvent,
+    FrameResult,
+    GeoPosition,
+    LocatedDetection,
+    TrackUpdate,
+)
+from domain.georeference import Method
+from domain.ground_intersection import RayStatus
+from drone_ai.ports import DetectionLane, FlightEventLog
+from drone_ai.services.georeferencing import FrameGeometry, Georeferencer
+from drone_ai.services.ingest import SyncedFrame
+from drone_ai.services.tracking import FlightTracker, TrackedObject
+
+MATCH_IOU = 0.5  # a detection belongs to the confirmed track whose box it overlaps this much
+
+
+@dataclass(frozen=True, slots=True)
+class _Waiting:
+    frame_time_us: int
+    telemetry_age_us: int
+    geometry: FrameGeometry | None
+    size_px: tuple[int, int]
+
+
+class FlightPipeline:
+    def __init__(
+        self,
+        lane: DetectionLane,
+        georeferencer: Georeferencer,
+        log: FlightEventLog[FlightEvent],
+        tracker: FlightTracker | None = None,
+        max_in_flight: int = 256,
+    ) -> None:
+        self._lane = lane
+        self._georeferencer = georeferencer
+        self._log = log
+        self._tracker = tracker or FlightTracker()
+        self._max_in_flight = max_in_flight
+        self._waiting: OrderedDict[int, _Waiting] = OrderedDict()
+        self.frames_without_result = 0  # shed or dropped by detection, or pushed out here
+
+    def run(self, frames: Iterable[SyncedFrame], result_wait_s: float = 0.0) -> None:
+        """Submit every frame, handling results as they come; at the end, wait for the last
+        ones (each wait up to `result_wait_s`)."""
+        for synced in frames:
+            self.submit(synced)
+            self.handle(self._lane.results())
+        while self._waiting:
+            ready = self._lane.results(result_wait_s)
+            if not ready:
+                break
+            self.handle(ready)
+        self.frames_without_result += len(self._waiting)
+        self._waiting.clear()
+
+    def submit(self, synced: SyncedFrame) -> None:
+        frame, telemetry = synced.frame, synced.telemetry
+        geometry = None
+        if telemetry.sample is not None:
+            geometry = self._georeferencer.frame_geometry(
+                telemetry.sample, frame.width_px, frame.height_px
+            )
+        gsd_m = None if geometry is None else geometry.ground_sample_distance_m
+        seq = self._lane.submit(frame.t_us, frame.image, gsd_m)
+        size = (frame.width_px, frame.height_px)
+        self._waiting[seq] = _Waiting(frame.t_us, telemetry.age_us or 0, geometry, size)
+        while len(self._waiting) > self._max_in_flight:
+            self._waiting.popitem(last=False)
+            self.frames_without_result += 1
+
+    def handle(self, results: Iterable[FrameDetections]) -> None:
+        for result in results:
+            while self._waiting and next(iter(self._waiting)) < result.frame_seq:
+                self._waiting.popitem(last=False)  # shed or dropped: no answer will come
+                self.frames_without_result += 1
+            waiting = self._waiting.pop(result.frame_seq, None)
+            if waiting is not None:
+                self._log_frame(result, waiting)
+
+    def _log_frame(self, result: FrameDetections, waiting: _Waiting) -> None:
+        geometry = waiting.geometry
+        motion = (
+            None
+            if result.camera_motion is None
+            else np.array(result.camera_motion, dtype=np.float64).reshape(3, 3)
+        )
+        objects = self._tracker.update(
+            waiting.frame_time_us,
+            result.detections,
+            None if geometry is None else geometry.locate,
+            motion,
+        )
+        seen = [o for o in objects if o.track.frames_since_seen == 0]
+        platform = None
+        if geometry is not None and geometry.sensor is not None:
+            platform = GeoPosition(*geometry.sensor)
+        located = self._locate(result, geometry, seen)
+        footprint = () if geometry is None else _footprint(geometry, *waiting.size_px)
+        self._log.append(
+            FrameResult(
+                waiting.frame_time_us, waiting.telemetry_age_us, platform, footprint, located
+            )
+        )
+        for obj in objects:
+            self._log.append(_track_update(obj, waiting.frame_time_us))
+
+    @staticmethod
+    def _locate(
+        result: FrameDetections, geometry: FrameGeometry | None, seen: list[TrackedObject]
+    ) -> tuple[LocatedDetection, ...]:
+        detections = result.detections
+        if not detections:
+            return ()
+        points = None
+        if geometry is not None:
+            u = np.array([(d.x_min + d.x_max) / 2.0 for d in detections])
+            v = np.array([d.y_max for d in detections])
+            points = geometry.locate(u, v)
+        located = []
+        for index, d in enumerate(detections):
+            best = max(seen, key=lambda o: iou(o.track.box, d.box), default=None)
+            track_id = (
+                best.track.track_id
+                if best is not None and iou(best.track.box, d.box) >= MATCH_IOU
+                else None
+            )
+            if points is None or points.status[index] != RayStatus.OK:
+                located.append(LocatedDetection(d, track_id, None, None, None))
+                continue
+            position = GeoPosition(
+                float(points.lat_deg[index]),
+                float(points.lon_deg[index]),
+                float(points.hae_m[index]),
+            )
+            located.append(
+                LocatedDetection(
+                    d,
+                    track_id,
+                    position,
+                    float(points.sigma_h_m[index]),
+                    Method(int(points.method[index])),
+                )
+            )
+        return tuple(located)
+
+
+def _footprint(geometry: FrameGeometry, width_px: int, height_px: int) -> tuple[GeoPosition, ...]:
+    """The image corners on the ground, in image order; none unless all four reach it."""
+    u = np.array([0.0, width_px, width_px, 0.0])
+    v = np.array([0.0, 0.0, height_px, height_px])
+    points = geometry.locate(u, v)
+    if np.any(points.status != RayStatus.OK):
+        return ()
+    return tuple(
+        GeoPosition(float(lat), float(lon), float(hae))
+        for lat, lon, hae in zip(points.lat_deg, points.lon_deg, points.hae_m, strict=True)
+    )
+
+
+def _track_update(obj: TrackedObject, frame_time_us: int) -> TrackUpdate:
+    position = None
+    if obj.ground is not None:
+        position = GeoPosition(obj.ground.lat_deg, obj.ground.lon_deg, obj.ground.hae_m)
+    velocity = obj.velocity
+    return TrackUpdate(
+        obj.track.track_id,
+        obj.track.label,
+        obj.track.state,
+        frame_time_us,
+        obj.track.box,
+        position,
+        None if velocity is None else velocity.speed_m_s,
+        None if velocity is None else velocity.course_deg,
+    )
