@@ -1,0 +1,82 @@
+"""The pipeline's bookkeeping with a fake detection lane: results matched to their frames'
+telemetry by sequence, frames that never get a result counted, memory bounded."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from domain.detections import Detection, FrameDetections
+from domain.flight_events import FlightEvent, FrameResult
+from domain.frames import Frame, FrameClock
+from domain.synchronisation import SyncedTelemetry, SyncKind
+from drone_ai.adapters.event_log.in_memory import InMemoryEventLog
+from drone_ai.adapters.geoid.egm96 import ConstantGeoid
+from drone_ai.services.georeferencing import Georeferencer
+from drone_ai.services.ingest import SyncedFrame
+from drone_ai.services.pipeline import FlightPipeline
+
+IMAGE = np.zeros((72, 128, 3), dtype=np.uint8)
+CAR = Detection(10, 10, 30, 20, 0, "car", 0.9)
+
+
+class FakeDetectionLane:
+    """Answers only the frames whose sequence number `answer` lets through, when asked."""
+
+    def __init__(self, answer: set[int] | None = None) -> None:
+        self._answer = answer
+        self._ready: list[FrameDetections] = []
+        self.submitted = 0
+
+    def submit(
+        self, t_us: int, image: np.ndarray, ground_sample_distance_m: float | None = None
+    ) -> int:
+        seq = self.submitted
+        self.submitted += 1
+        if self._answer is None or seq in self._answer:
+            self._ready.append(FrameDetections(seq, t_us, (CAR,)))
+        return seq
+
+    def results(self, timeout_s: float = 0.0) -> list[FrameDetections]:
+        ready, self._ready = self._ready, []
+        return ready
+
+    def close(self) -> None:
+        pass
+
+
+def frames(count: int) -> list[SyncedFrame]:
+    return [
+        SyncedFrame(
+            Frame(i, 1_000 * i, FrameClock.ARRIVAL, IMAGE),
+            SyncedTelemetry(1_000 * i, SyncKind.NONE, None, None),
+        )
+        for i in range(count)
+    ]
+
+
+def logged_frames(log: InMemoryEventLog[FlightEvent]) -> list[FrameResult]:
+    return [e.event for e in log.read(0, 10_000).events if isinstance(e.event, FrameResult)]
+
+
+def test_each_result_is_logged_with_its_own_frame_s_time() -> None:
+    log: InMemoryEventLog[FlightEvent] = InMemoryEventLog(10_000, 3_600.0)
+    pipeline = FlightPipeline(FakeDetectionLane({0, 2, 5}), Georeferencer(ConstantGeoid(0.0)), log)
+    pipeline.run(frames(6))
+    results = logged_frames(log)
+    assert [r.frame_time_us for r in results] == [0, 2_000, 5_000]
+    assert pipeline.frames_without_result == 3  # shed by detection: counted, not kept
+    # No telemetry: detections without a place, and no footprint or platform.
+    assert all(r.platform is None and r.footprint == () for r in results)
+    assert all(d.position is None and d.detection == CAR for r in results for d in r.detections)
+
+
+def test_frames_waiting_for_a_result_are_bounded() -> None:
+    log: InMemoryEventLog[FlightEvent] = InMemoryEventLog(10_000, 3_600.0)
+    pipeline = FlightPipeline(
+        FakeDetectionLane(set()), Georeferencer(ConstantGeoid(0.0)), log, max_in_flight=8
+    )
+    for synced in frames(100):
+        pipeline.submit(synced)
+    assert pipeline.frames_without_result == 92
+    pipeline.run([])
+    assert pipeline.frames_without_result == 100 and logged_frames(log) == []
