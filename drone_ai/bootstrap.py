@@ -8,7 +8,9 @@ import os
 from contextlib import AbstractContextManager
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from domain.flight_events import FlightEvent
 from domain.georeference import GroundLimits
 from domain.pose import AzimuthReference, PointingConventions
 from drone_ai.adapters.detection_pool.pool import DetectionPool
@@ -16,17 +18,33 @@ from drone_ai.adapters.detection_pool.settings import PoolSettings, default_work
 from drone_ai.adapters.detectors.hog import HogPeopleDetector
 from drone_ai.adapters.detectors.motion import MotionDetector
 from drone_ai.adapters.detectors.onnx_yolo import OnnxYoloDetector
+from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
 from drone_ai.adapters.geoid.egm96 import ConstantGeoid, Egm96Geoid
 from drone_ai.adapters.klv.files import KlvFileTelemetrySource
 from drone_ai.adapters.klv.policy import DecodePolicy
+from drone_ai.adapters.klv.udp import KlvUdpTelemetrySource
 from drone_ai.adapters.simulator.files import Progress, write_files
 from drone_ai.adapters.simulator.flight import SimulatedFlight
 from drone_ai.adapters.simulator.live import LiveFlight
 from drone_ai.adapters.simulator.mpegts_writer import write_mpegts
 from drone_ai.adapters.simulator.scenario import load_scenario
 from drone_ai.adapters.terrain.geotiff import GeoTiffTerrain, VerticalDatum
+from drone_ai.adapters.video.live_feed import LiveFlightFeed
+from drone_ai.adapters.video.mjpeg import MjpegHttpSource
+from drone_ai.adapters.video.pyav_source import PyAvFrameSource
 from drone_ai.config import AzimuthSetting, DemDatum, DetectorBackend, Settings
-from drone_ai.ports import Detector, GeoidModel, TerrainModel
+from drone_ai.errors import SourceError
+from drone_ai.ports import (
+    DetectionLanes,
+    Detector,
+    FeedOpener,
+    FlightEventLog,
+    FlightFeed,
+    GeoidModel,
+    TerrainModel,
+)
+from drone_ai.services.flight_control import FlightControl
+from drone_ai.services.flights import FlightDirectory
 from drone_ai.services.georeferencing import Georeferencer, GeoreferencingPolicy
 
 SAMPLE_FLIGHT = "aphill_klv_10s.ts"
@@ -106,6 +124,53 @@ def detection_pool(settings: Settings) -> DetectionPool:
         threads_per_worker=threads,
     )
     return DetectionPool(functools.partial(detector, settings, threads), pool_settings)
+
+
+def feed_opener(settings: Settings, telemetry_idle_s: float = 30.0) -> FeedOpener:
+    """How StartFlight's URIs become a flight's inputs: an MPEG-TS (file path, udp://,
+    rtsp://) carries its own KLV; an MJPEG http:// video takes its KLV from udp://host:port."""
+    policy = DecodePolicy.STRICT if settings.klv_strict else DecodePolicy.LENIENT
+
+    def open_feed(video_uri: str, telemetry_uri: str) -> FlightFeed:
+        if video_uri.startswith(("http://", "https://")):
+            parts = urlsplit(telemetry_uri)
+            if parts.scheme != "udp" or parts.port is None:
+                raise SourceError(
+                    f"telemetry_uri: udp://host:port expected with an MJPEG video, "
+                    f"got {telemetry_uri!r}"
+                )
+            klv = KlvUdpTelemetrySource(
+                parts.port, parts.hostname or "127.0.0.1", policy, settings.klv_max_packet_bytes
+            )
+            mjpeg = MjpegHttpSource(video_uri)
+            return LiveFlightFeed(mjpeg.frames, lambda: klv.samples(telemetry_idle_s))
+        if telemetry_uri:
+            raise SourceError(
+                f"telemetry_uri: none expected with an MPEG-TS video (its KLV is inside), "
+                f"got {telemetry_uri!r}"
+            )
+        if "://" not in video_uri and not Path(video_uri).is_file():
+            raise SourceError(f"video_uri: a readable file expected, got {video_uri!r}")
+        return PyAvFrameSource(video_uri, policy)
+
+    return open_feed
+
+
+def flight_control(settings: Settings, lanes: DetectionLanes) -> FlightControl:
+    """Flights started from URIs, detected in `lanes`, logged in memory, listed in a new
+    directory (`.flights`)."""
+
+    def new_log() -> FlightEventLog[FlightEvent]:
+        return InMemoryEventLog(settings.event_log_max_events, settings.event_log_max_age_s)
+
+    return FlightControl(
+        FlightDirectory(),
+        lanes,
+        feed_opener(settings),
+        georeferencer(settings),
+        new_log,
+        wall_clock_us,
+    )
 
 
 def simulate_to_path(

@@ -69,6 +69,9 @@ class Settings:
     detect_min_rate_hz: float = 5.0  # a new flight is refused if its share would be less
     detect_max_frame_pixels: int = 1920 * 1080
     detect_worker_timeout_s: float = 30.0  # a worker busy longer on one batch is replaced
+    # Each flight's event log keeps at most this many events, none older than this.
+    event_log_max_events: int = 100_000
+    event_log_max_age_s: float = 600.0
 
     def __post_init__(self) -> None:
         if not 32 <= self.klv_max_packet_bytes <= 16 * 1024 * 1024:
@@ -106,6 +109,8 @@ class Settings:
                 "1 to 1e8",
             ),
             ("detect_worker_timeout_s", 0.0 < self.detect_worker_timeout_s <= 3600.0, "(0, 3600]"),
+            ("event_log_max_events", 1 <= self.event_log_max_events <= 10_000_000, "1 to 1e7"),
+            ("event_log_max_age_s", 0.0 < self.event_log_max_age_s <= 86_400.0, "(0, 86400]"),
         )
         for name, holds, expected in ranges:
             if not holds:
@@ -192,4 +197,6 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "detect_min_rate_hz": _number,
     "detect_max_frame_pixels": _integer,
     "detect_worker_timeout_s": _number,
+    "event_log_max_events": _integer,
+    "event_log_max_age_s": _number,
 }

@@ -16,6 +16,7 @@ boundary (`raise X from exc`); the domain's own tree is `domain.errors.DomainErr
      │    └── WorkerStartError    a worker process could not build its detector
      ├── SubscriberBehindError    a subscriber lost events to the log's bounds too often
      ├── FlightExistsError        a new flight with an id in use
+     ├── UnknownFlightError       a flight id the tower does not know
      ├── DetectorInputError       a detector was handed what it cannot use (an image that
      │                            is not 8-bit BGR, a ground sample distance that is not
      │                            a positive number of metres)
@@ -118,3 +119,7 @@ class SubscriberBehindError(DroneAIError):
 
 class FlightExistsError(DroneAIError):
     """A flight was started with an id another flight has (ALREADY_EXISTS over gRPC)."""
+
+
+class UnknownFlightError(DroneAIError):
+    """A flight id the tower does not know (NOT_FOUND over gRPC)."""

@@ -122,3 +122,17 @@ class FlightEventLog(Protocol[E]):
     def read(self, after_sequence: int, limit: int, timeout_s: float = 0.0) -> LogRead[E]:
         """Up to `limit` events after `after_sequence`, waiting up to `timeout_s` for one."""
         ...
+
+
+class DetectionLanes(Protocol):
+    """Where flights get their detection lane (the worker pool)."""
+
+    def open_flight(self, flight_id: str) -> DetectionLane:
+        """A lane for a new flight; PoolCapacityError when one more would starve the others."""
+        ...
+
+
+class FeedOpener(Protocol):
+    """Opens a flight's inputs from the URIs a partner gave; SourceError when it cannot."""
+
+    def __call__(self, video_uri: str, telemetry_uri: str) -> FlightFeed: ...

@@ -16,19 +16,43 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 )
 
 from domain.flight_events import FlightEvent, FlightState, FrameResult
-from drone_ai.adapters.event_log.in_memory import InMemoryEventLog
+from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
+from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
 from drone_ai.entrypoints.grpc.server import build_server
+from drone_ai.errors import PoolCapacityError, SourceError
+from drone_ai.ports import DetectionLane, FlightFeed
+from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightDirectory, FlightRecord
+from drone_ai.services.georeferencing import Georeferencer
 
 EVENTS = 500
+
+
+class NoLanes:
+    """These tests fill flights' logs themselves: nothing is started through the pool."""
+
+    def open_flight(self, flight_id: str) -> DetectionLane:
+        raise PoolCapacityError("no detection in these tests")
+
+
+def no_feed(video_uri: str, telemetry_uri: str) -> FlightFeed:
+    raise SourceError("no inputs in these tests")
 
 
 @pytest.fixture
 def tower() -> Iterator[tuple[FlightDirectory, str]]:
     flights = FlightDirectory()
-    server = build_server(flights, subscriber_wait_s=0.05)
+    control = FlightControl(
+        flights,
+        NoLanes(),
+        no_feed,
+        Georeferencer(ConstantGeoid(0.0)),
+        lambda: InMemoryEventLog(10_000, 3_600.0),
+        wall_clock_us,
+    )
+    server = build_server(control, subscriber_wait_s=0.05)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     yield flights, f"127.0.0.1:{port}"

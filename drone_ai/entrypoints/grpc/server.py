@@ -12,7 +12,7 @@ from grpc_reflection.v1alpha import reflection
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
 from drone_ai.entrypoints.grpc.servicer import TowerServicer
-from drone_ai.services.flights import FlightDirectory
+from drone_ai.services.flight_control import FlightControl
 
 TOWER = pb.DESCRIPTOR.services_by_name["Tower"].full_name
 # A subscriber holds a thread while its stream is open: the pool bounds how many at once.
@@ -25,14 +25,14 @@ _OPTIONS = [
 ]
 
 
-def build_server(flights: FlightDirectory, subscriber_wait_s: float = 1.0) -> grpc.Server:
+def build_server(control: FlightControl, subscriber_wait_s: float = 1.0) -> grpc.Server:
     """A server with the services added; the caller binds ports and starts it."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=MAX_STREAMS, thread_name_prefix="grpc"),
         options=_OPTIONS,
         maximum_concurrent_rpcs=MAX_STREAMS,
     )
-    servicer = TowerServicer(flights, subscriber_wait_s)
+    servicer = TowerServicer(control, subscriber_wait_s)
     pb_grpc.add_TowerServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
     checker = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(checker, server)

@@ -1,10 +1,10 @@
 """The Tower service over gRPC: a thin layer from requests to the services and back, errors as
 status codes from one table (STYLE.md).
 
-In progress (issue 7): GetFlight, ListFlights and Subscribe work on the flights the directory
-holds; StartFlight, StopFlight and ReplayFlight answer UNIMPLEMENTED until the flight pipeline
-and recording arrive. Subscribe follows one flight per call for now (several or all flights
-are refused with INVALID_ARGUMENT, saying so).
+In progress (issue 7): StartFlight, StopFlight, GetFlight, ListFlights and Subscribe work;
+ReplayFlight answers UNIMPLEMENTED until recording arrives (issue 8). Subscribe follows one
+flight per call for now (several or all flights are refused with INVALID_ARGUMENT, saying so).
+Start's record and detector_profile options are not acted on yet.
 """
 
 from __future__ import annotations
@@ -20,8 +20,15 @@ from domain.flight_events import FlightState
 from drone_ai.entrypoints.grpc import mappers
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
-from drone_ai.errors import SubscriberBehindError
-from drone_ai.services.flights import FlightDirectory, FlightRecord
+from drone_ai.errors import (
+    DroneAIError,
+    FlightExistsError,
+    PoolCapacityError,
+    SubscriberBehindError,
+    UnknownFlightError,
+)
+from drone_ai.services.flight_control import FlightControl
+from drone_ai.services.flights import FlightRecord
 from drone_ai.services.subscription import EventFilter, EventKind, GeoBounds, follow
 
 _KINDS = {
@@ -39,8 +46,9 @@ _STATES = {
 
 
 class TowerServicer(pb_grpc.TowerServicer):
-    def __init__(self, flights: FlightDirectory, subscriber_wait_s: float = 1.0) -> None:
-        self._flights = flights
+    def __init__(self, control: FlightControl, subscriber_wait_s: float = 1.0) -> None:
+        self._flights = control.flights
+        self._control = control
         self._wait_s = subscriber_wait_s
 
     def GetFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
@@ -50,10 +58,19 @@ class TowerServicer(pb_grpc.TowerServicer):
         return pb.ListFlightsResponse(flights=[_flight(r) for r in self._flights.all()])
 
     def StartFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
-        _unimplemented(context, "StartFlight arrives with the flight pipeline (issue 7)")
+        try:
+            record = self._control.start(
+                request.flight_id, request.video_uri, request.telemetry_uri
+            )
+        except DroneAIError as exc:
+            _abort(context, _status_of(exc), str(exc))
+        return _flight(record)
 
     def StopFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
-        _unimplemented(context, "StopFlight arrives with the flight pipeline (issue 7)")
+        try:
+            return _flight(self._control.stop(request.flight_id))
+        except DroneAIError as exc:
+            _abort(context, _status_of(exc), str(exc))
 
     def ReplayFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
         _unimplemented(context, "ReplayFlight arrives with recording and replay (issue 8)")
@@ -127,6 +144,17 @@ def _filter(request: Any, context: grpc.ServicerContext) -> EventFilter:
         min_score=request.min_score,
         bounds=bounds,
     )
+
+
+def _status_of(error: DroneAIError) -> grpc.StatusCode:
+    """The one table from the application's errors to status codes."""
+    if isinstance(error, FlightExistsError):
+        return grpc.StatusCode.ALREADY_EXISTS
+    if isinstance(error, UnknownFlightError):
+        return grpc.StatusCode.NOT_FOUND
+    if isinstance(error, (PoolCapacityError, SubscriberBehindError)):
+        return grpc.StatusCode.RESOURCE_EXHAUSTED
+    return grpc.StatusCode.INVALID_ARGUMENT  # a bad id, an input that cannot be opened
 
 
 def _unimplemented(context: grpc.ServicerContext, why: str) -> NoReturn:

@@ -1,0 +1,99 @@
+"""Starting and stopping flights: each runs in a thread of its own, from its inputs through
+the pipeline into its event log, its state changes logged as events too (DESIGN.md: STARTING
+> LIVE > STOPPED / FAILED; DEGRADED comes with reconnecting sources)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+
+from domain.flight_events import FlightEvent, FlightState, StatusChange
+from drone_ai.errors import DroneAIError, FlightExistsError, UnknownFlightError
+from drone_ai.ports import DetectionLanes, FeedOpener, FlightEventLog
+from drone_ai.services.flights import FlightDirectory, FlightRecord
+from drone_ai.services.georeferencing import Georeferencer
+from drone_ai.services.ingest import SyncedFrame, synchronise
+from drone_ai.services.pipeline import FlightPipeline
+
+FLIGHT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+RESULT_WAIT_S = 30.0  # at the end of a flight, for the detections still in the workers
+
+
+class FlightControl:
+    def __init__(
+        self,
+        flights: FlightDirectory,
+        lanes: DetectionLanes,
+        open_feed: FeedOpener,
+        georeferencer: Georeferencer,
+        new_log: Callable[[], FlightEventLog[FlightEvent]],
+        clock_us: Callable[[], int],
+    ) -> None:
+        self._flights = flights
+        self._lanes = lanes
+        self._open_feed = open_feed
+        self._georeferencer = georeferencer
+        self._new_log = new_log
+        self._clock_us = clock_us
+        self._stops: dict[str, threading.Event] = {}
+        self._threads: dict[str, threading.Thread] = {}
+
+    @property
+    def flights(self) -> FlightDirectory:
+        return self._flights
+
+    def start(self, flight_id: str, video_uri: str, telemetry_uri: str = "") -> FlightRecord:
+        """Open the inputs and start the flight; SourceError, PoolCapacityError or
+        FlightExistsError when it cannot start."""
+        if not FLIGHT_ID.fullmatch(flight_id):
+            raise DroneAIError(f"flight_id: expected 1 to 64 of [A-Za-z0-9._-], got {flight_id!r}")
+        if self._flights.get(flight_id) is not None:
+            raise FlightExistsError(f"flight {flight_id!r}: expected a new id, it is in use")
+        feed = self._open_feed(video_uri, telemetry_uri)
+        lane = self._lanes.open_flight(flight_id)
+        record = FlightRecord(flight_id, self._clock_us(), self._new_log())
+        self._flights.add(record)
+        record.log.append(StatusChange(FlightState.STARTING, video_uri))
+        stop = self._stops[flight_id] = threading.Event()
+        pipeline = FlightPipeline(lane, self._georeferencer, record.log)
+
+        def run() -> None:
+            self._set(record, FlightState.LIVE, "")
+            try:
+                pipeline.run(_until(stop, synchronise(feed)), RESULT_WAIT_S)
+            except DroneAIError as exc:
+                self._set(record, FlightState.FAILED, str(exc))
+            else:
+                ended = "stopped" if stop.is_set() else "the inputs ended"
+                self._set(record, FlightState.STOPPED, ended)
+            finally:
+                lane.close()
+
+        thread = self._threads[flight_id] = threading.Thread(
+            target=run, name=f"flight-{flight_id}", daemon=True
+        )
+        thread.start()
+        return record
+
+    def stop(self, flight_id: str, wait_s: float = 10.0) -> FlightRecord:
+        """Stop a flight; it ends after its current frame (or its source's read timeout)."""
+        record = self._flights.get(flight_id)
+        if record is None:
+            raise UnknownFlightError(f"flight {flight_id!r}: no such flight")
+        stop = self._stops.get(flight_id)
+        if stop is not None:
+            stop.set()
+            self._threads[flight_id].join(wait_s)
+        return record
+
+    def _set(self, record: FlightRecord, state: FlightState, detail: str) -> None:
+        record.state, record.detail = state, detail
+        record.log.append(StatusChange(state, detail))
+
+
+def _until(stop: threading.Event, frames: Iterable[SyncedFrame]) -> Iterator[SyncedFrame]:
+    for synced in frames:
+        if stop.is_set():
+            return
+        yield synced
