@@ -69,6 +69,10 @@ class Settings:
     detect_min_rate_hz: float = 5.0  # a new flight is refused if its share would be less
     detect_max_frame_pixels: int = 1920 * 1080
     detect_worker_timeout_s: float = 30.0  # a worker busy longer on one batch is replaced
+    # The gRPC server's address; plaintext off loopback only when explicitly allowed (TLS is
+    # the way to serve other hosts).
+    listen: str = "127.0.0.1:50051"
+    allow_plaintext_remote: bool = False
     # Each flight's event log keeps at most this many events, none older than this.
     event_log_max_events: int = 100_000
     event_log_max_age_s: float = 600.0
@@ -197,6 +201,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "detect_min_rate_hz": _number,
     "detect_max_frame_pixels": _integer,
     "detect_worker_timeout_s": _number,
+    "listen": str,
+    "allow_plaintext_remote": _boolean,
     "event_log_max_events": _integer,
     "event_log_max_age_s": _number,
 }

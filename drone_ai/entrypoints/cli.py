@@ -1,5 +1,7 @@
 """The `drone-ai` command line.
 
+    drone-ai serve                    the control tower's gRPC service (DRONE_AI_LISTEN,
+                                      127.0.0.1:50051 by default), until interrupted
     drone-ai demo                     the main job on embedded defaults: a simulated flight as
                                       MPEG-TS, its telemetry read back and georeferenced, and
                                       the embedded real flight likewise
@@ -21,14 +23,17 @@ import argparse
 import dataclasses
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from drone_ai import bootstrap
 from drone_ai.config import AzimuthSetting, Settings
+from drone_ai.entrypoints.grpc.server import build_server, plaintext_address
 from drone_ai.entrypoints.telemetry_render import packet_json, rejected_summary, telemetry_table
 from drone_ai.errors import ConfigError, GeoidUnavailableError, KlvError, SourceError
 from drone_ai.services.telemetry_review import review_telemetry
@@ -63,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="drone-ai", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the control tower's gRPC service")
+    serve.add_argument("--listen", help="host:port (default: DRONE_AI_LISTEN)")
+    serve.set_defaults(run=_serve)
 
     demo = commands.add_parser("demo", help="run the main job on the embedded sample flight")
     demo.set_defaults(run=_demo)
@@ -103,6 +112,22 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--speed", type=float, default=1.0, help="with --serve: x real time")
     simulate.set_defaults(run=_simulate)
     return parser
+
+
+def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    address = plaintext_address(args.listen or settings.listen, settings.allow_plaintext_remote)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with bootstrap.detection_pool(settings) as pool:
+        server = build_server(bootstrap.flight_control(settings, pool))
+        port = server.add_insecure_port(address)
+        server.start()
+        print(f"drone-ai: serving on {address.rpartition(':')[0]}:{port}", file=out, flush=True)
+        stop.wait()
+        server.stop(grace=5.0).wait()
+    print("drone-ai: stopped", file=out, flush=True)
+    return EXIT_OK
 
 
 def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:

@@ -4,14 +4,19 @@ through the installed console script."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import grpc
 import pytest
 
 from drone_ai.entrypoints.cli import EXIT_OK, EXIT_REFUSED, EXIT_UNREADABLE, main
+from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
+from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
 from tests.conftest import DATA_DIR
 
 
@@ -206,3 +211,37 @@ def test_footprint_lands_on_an_elevation_model_when_one_is_configured(
     assert footprint["centre"]["method"] == "pose_dem"
     assert footprint["ground"].startswith("DEM aphill_dem.tif")
     assert footprint["centre"]["offset_from_reported_m"] < 3.4
+
+
+def test_serve_answers_over_grpc_and_stops_cleanly_on_sigterm() -> None:
+    env = {**os.environ, "DRONE_AI_DETECT_WORKERS": "1"}
+    script = shutil.which("drone-ai", path=str(Path(sys.executable).parent))
+    assert script is not None
+    server = subprocess.Popen(
+        [script, "serve", "--listen", "127.0.0.1:0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        assert first.startswith("drone-ai: serving on 127.0.0.1:"), first
+        port = int(first.rsplit(":", 1)[1])
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            listed = pb_grpc.TowerStub(channel).ListFlights(pb.ListFlightsRequest(), timeout=10)
+        assert list(listed.flights) == []
+        server.send_signal(signal.SIGTERM)
+        out, err = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate()
+    assert server.returncode == 0, err
+    assert "drone-ai: stopped" in out
+
+
+def test_serve_refuses_a_plaintext_remote_address(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--listen", "0.0.0.0:50051"]) == 2
+    assert "plaintext gRPC expected on a loopback address" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from concurrent import futures
 
 import grpc
@@ -12,6 +13,7 @@ from grpc_reflection.v1alpha import reflection
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
 from drone_ai.entrypoints.grpc.servicer import TowerServicer
+from drone_ai.errors import ConfigError
 from drone_ai.services.flight_control import FlightControl
 
 TOWER = pb.DESCRIPTOR.services_by_name["Tower"].full_name
@@ -47,3 +49,24 @@ def build_server(control: FlightControl, subscriber_wait_s: float = 1.0) -> grpc
         server,
     )
     return server
+
+
+def plaintext_address(listen: str, allow_remote: bool) -> str:
+    """`listen` (host:port) if serving it without TLS is allowed: on a loopback address
+    always, elsewhere only when explicitly allowed. ConfigError otherwise, saying why."""
+    host, sep, port = listen.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65_535 or not host:
+        raise ConfigError(f"DRONE_AI_LISTEN: expected host:port, got {listen!r}")
+    if host == "localhost":
+        return listen
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False  # a name: it may resolve anywhere
+    if not loopback and not allow_remote:
+        raise ConfigError(
+            f"DRONE_AI_LISTEN: plaintext gRPC expected on a loopback address, got {listen!r}; "
+            f"serve other hosts with TLS, or set DRONE_AI_ALLOW_PLAINTEXT_REMOTE=1 knowingly"
+        )
+    return listen
