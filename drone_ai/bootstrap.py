@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from domain.flight_events import FlightEvent
 from domain.georeference import GroundLimits
 from domain.pose import AzimuthReference, PointingConventions
+from drone_ai.adapters.access.partners_file import load_partners
 from drone_ai.adapters.detection_pool.pool import DetectionPool
 from drone_ai.adapters.detection_pool.settings import PoolSettings, default_workers
 from drone_ai.adapters.detectors.hog import HogPeopleDetector
@@ -43,6 +44,7 @@ from drone_ai.ports import (
     GeoidModel,
     TerrainModel,
 )
+from drone_ai.services.access import AccessPolicy
 from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightDirectory
 from drone_ai.services.georeferencing import Georeferencer, GeoreferencingPolicy
@@ -171,6 +173,13 @@ def flight_control(settings: Settings, lanes: DetectionLanes) -> FlightControl:
         new_log,
         wall_clock_us,
     )
+
+
+def access_policy(settings: Settings) -> AccessPolicy | None:
+    """The partners and their flights; None without a partners file (open access)."""
+    if settings.partners_path is None:
+        return None
+    return AccessPolicy(load_partners(settings.partners_path))
 
 
 def simulate_to_path(

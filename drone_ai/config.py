@@ -73,6 +73,13 @@ class Settings:
     # the way to serve other hosts).
     listen: str = "127.0.0.1:50051"
     allow_plaintext_remote: bool = False
+    # TLS (PEM files): with a client CA, clients must show a certificate it signed (mutual TLS).
+    tls_cert_path: Path | None = None
+    tls_key_path: Path | None = None
+    tls_client_ca_path: Path | None = None
+    # Partners and their hashed tokens (drone_ai/adapters/access/partners_file.py); none:
+    # every caller may do everything, which serve allows on loopback only.
+    partners_path: Path | None = None
     # Each flight's event log keeps at most this many events, none older than this.
     event_log_max_events: int = 100_000
     event_log_max_age_s: float = 600.0
@@ -121,6 +128,15 @@ class Settings:
                 raise ConfigError(
                     f"{_PREFIX}{name.upper()}: expected {expected}, got {getattr(self, name)}"
                 )
+        if (self.tls_cert_path is None) != (self.tls_key_path is None):
+            raise ConfigError(
+                f"{_PREFIX}TLS_CERT_PATH and {_PREFIX}TLS_KEY_PATH: both or neither expected"
+            )
+        if self.tls_client_ca_path is not None and self.tls_cert_path is None:
+            raise ConfigError(
+                f"{_PREFIX}TLS_CLIENT_CA_PATH: mutual TLS expected with "
+                f"{_PREFIX}TLS_CERT_PATH and {_PREFIX}TLS_KEY_PATH, got neither"
+            )
         if not 0.0 <= self.detector_min_score <= 1.0:
             raise ConfigError(
                 f"{_PREFIX}DETECTOR_MIN_SCORE: expected [0, 1], got {self.detector_min_score}"
@@ -203,6 +219,10 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "detect_worker_timeout_s": _number,
     "listen": str,
     "allow_plaintext_remote": _boolean,
+    "tls_cert_path": Path,
+    "tls_key_path": Path,
+    "tls_client_ca_path": Path,
+    "partners_path": Path,
     "event_log_max_events": _integer,
     "event_log_max_age_s": _number,
 }

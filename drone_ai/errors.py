@@ -17,6 +17,8 @@ boundary (`raise X from exc`); the domain's own tree is `domain.errors.DomainErr
      ├── SubscriberBehindError    a subscriber lost events to the log's bounds too often
      ├── FlightExistsError        a new flight with an id in use
      ├── UnknownFlightError       a flight id the tower does not know
+     ├── UnauthenticatedError     no bearer token, or one no partner has
+     ├── PermissionDeniedError    a partner asked for a flight it may not see
      ├── DetectorInputError       a detector was handed what it cannot use (an image that
      │                            is not 8-bit BGR, a ground sample distance that is not
      │                            a positive number of metres)
@@ -123,3 +125,11 @@ class FlightExistsError(DroneAIError):
 
 class UnknownFlightError(DroneAIError):
     """A flight id the tower does not know (NOT_FOUND over gRPC)."""
+
+
+class UnauthenticatedError(DroneAIError):
+    """No token, or one no partner has (UNAUTHENTICATED over gRPC)."""
+
+
+class PermissionDeniedError(DroneAIError):
+    """A known partner asked for a flight it may not see (PERMISSION_DENIED over gRPC)."""

@@ -33,7 +33,12 @@ from typing import TextIO
 
 from drone_ai import bootstrap
 from drone_ai.config import AzimuthSetting, Settings
-from drone_ai.entrypoints.grpc.server import build_server, plaintext_address
+from drone_ai.entrypoints.grpc.server import (
+    build_server,
+    is_loopback,
+    plaintext_address,
+    tls_credentials,
+)
 from drone_ai.entrypoints.telemetry_render import packet_json, rejected_summary, telemetry_table
 from drone_ai.errors import ConfigError, GeoidUnavailableError, KlvError, SourceError
 from drone_ai.services.telemetry_review import review_telemetry
@@ -115,19 +120,46 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    address = plaintext_address(args.listen or settings.listen, settings.allow_plaintext_remote)
+    address = args.listen or settings.listen
+    access = bootstrap.access_policy(settings)
+    credentials = None
+    if settings.tls_cert_path is not None and settings.tls_key_path is not None:
+        credentials = tls_credentials(
+            _read(settings.tls_cert_path, "TLS_CERT_PATH"),
+            _read(settings.tls_key_path, "TLS_KEY_PATH"),
+            _read(settings.tls_client_ca_path, "TLS_CLIENT_CA_PATH")
+            if settings.tls_client_ca_path
+            else None,
+        )
+    else:
+        plaintext_address(address, settings.allow_plaintext_remote)
+    if access is None and not is_loopback(address):
+        raise ConfigError(
+            f"DRONE_AI_PARTNERS_PATH: partners expected when serving {address!r} beyond this "
+            f"host, got none (every caller could do everything)"
+        )
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     with bootstrap.detection_pool(settings) as pool:
-        server = build_server(bootstrap.flight_control(settings, pool))
-        port = server.add_insecure_port(address)
+        server = build_server(bootstrap.flight_control(settings, pool), access)
+        if credentials is None:
+            port = server.add_insecure_port(address)
+        else:
+            port = server.add_secure_port(address, credentials)
         server.start()
         print(f"drone-ai: serving on {address.rpartition(':')[0]}:{port}", file=out, flush=True)
         stop.wait()
         server.stop(grace=5.0).wait()
     print("drone-ai: stopped", file=out, flush=True)
     return EXIT_OK
+
+
+def _read(path: Path, variable: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"DRONE_AI_{variable}: a readable PEM file expected: {exc}") from exc
 
 
 def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:

@@ -21,24 +21,12 @@ from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
 from drone_ai.entrypoints.grpc.server import build_server
-from drone_ai.errors import PoolCapacityError, SourceError
-from drone_ai.ports import DetectionLane, FlightFeed
 from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightDirectory, FlightRecord
 from drone_ai.services.georeferencing import Georeferencer
+from tests.fake_tower import FakeNoLanes, no_feed
 
 EVENTS = 500
-
-
-class NoLanes:
-    """These tests fill flights' logs themselves: nothing is started through the pool."""
-
-    def open_flight(self, flight_id: str) -> DetectionLane:
-        raise PoolCapacityError("no detection in these tests")
-
-
-def no_feed(video_uri: str, telemetry_uri: str) -> FlightFeed:
-    raise SourceError("no inputs in these tests")
 
 
 @pytest.fixture
@@ -46,7 +34,7 @@ def tower() -> Iterator[tuple[FlightDirectory, str]]:
     flights = FlightDirectory()
     control = FlightControl(
         flights,
-        NoLanes(),
+        FakeNoLanes(),
         no_feed,
         Georeferencer(ConstantGeoid(0.0)),
         lambda: InMemoryEventLog(10_000, 3_600.0),

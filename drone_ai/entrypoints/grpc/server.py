@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 from concurrent import futures
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -14,6 +15,7 @@ from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
 from drone_ai.entrypoints.grpc.servicer import TowerServicer
 from drone_ai.errors import ConfigError
+from drone_ai.services.access import AccessPolicy
 from drone_ai.services.flight_control import FlightControl
 
 TOWER = pb.DESCRIPTOR.services_by_name["Tower"].full_name
@@ -27,14 +29,16 @@ _OPTIONS = [
 ]
 
 
-def build_server(control: FlightControl, subscriber_wait_s: float = 1.0) -> grpc.Server:
+def build_server(
+    control: FlightControl, access: AccessPolicy | None = None, subscriber_wait_s: float = 1.0
+) -> grpc.Server:
     """A server with the services added; the caller binds ports and starts it."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=MAX_STREAMS, thread_name_prefix="grpc"),
         options=_OPTIONS,
         maximum_concurrent_rpcs=MAX_STREAMS,
     )
-    servicer = TowerServicer(control, subscriber_wait_s)
+    servicer = TowerServicer(control, access, subscriber_wait_s)
     pb_grpc.add_TowerServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
     checker = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(checker, server)
@@ -58,15 +62,28 @@ def plaintext_address(listen: str, allow_remote: bool) -> str:
     host = host.strip("[]")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65_535 or not host:
         raise ConfigError(f"DRONE_AI_LISTEN: expected host:port, got {listen!r}")
-    if host == "localhost":
-        return listen
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False  # a name: it may resolve anywhere
-    if not loopback and not allow_remote:
+    if not is_loopback(listen) and not allow_remote:
         raise ConfigError(
             f"DRONE_AI_LISTEN: plaintext gRPC expected on a loopback address, got {listen!r}; "
             f"serve other hosts with TLS, or set DRONE_AI_ALLOW_PLAINTEXT_REMOTE=1 knowingly"
         )
     return listen
+
+
+def is_loopback(listen: str) -> bool:
+    host = listen.rpartition(":")[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve anywhere
+
+
+def tls_credentials(cert_pem: bytes, key_pem: bytes, client_ca_pem: bytes | None) -> Any:
+    """Server credentials; with a client CA, a client must present a certificate it signed."""
+    return grpc.ssl_server_credentials(
+        [(key_pem, cert_pem)],
+        root_certificates=client_ca_pem,
+        require_client_auth=client_ca_pem is not None,
+    )

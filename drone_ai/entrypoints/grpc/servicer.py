@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 import grpc
 
+from domain.access import Partner
 from domain.errors import InvalidValueError
 from domain.event_log import Gap
 from domain.flight_events import FlightState
@@ -23,10 +24,13 @@ from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
 from drone_ai.errors import (
     DroneAIError,
     FlightExistsError,
+    PermissionDeniedError,
     PoolCapacityError,
     SubscriberBehindError,
+    UnauthenticatedError,
     UnknownFlightError,
 )
+from drone_ai.services.access import AccessPolicy
 from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightRecord
 from drone_ai.services.subscription import EventFilter, EventKind, GeoBounds, follow
@@ -46,18 +50,31 @@ _STATES = {
 
 
 class TowerServicer(pb_grpc.TowerServicer):
-    def __init__(self, control: FlightControl, subscriber_wait_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        control: FlightControl,
+        access: AccessPolicy | None = None,
+        subscriber_wait_s: float = 1.0,
+    ) -> None:
+        """`access` None: every caller may do everything (loopback development only)."""
         self._flights = control.flights
         self._control = control
+        self._access = access
         self._wait_s = subscriber_wait_s
 
     def GetFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._allow(context, request.flight_id)
         return _flight(self._find(request.flight_id, context))
 
     def ListFlights(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return pb.ListFlightsResponse(flights=[_flight(r) for r in self._flights.all()])
+        partner = self._partner(context)
+        visible = [
+            r for r in self._flights.all() if partner is None or partner.may_see(r.flight_id)
+        ]
+        return pb.ListFlightsResponse(flights=[_flight(r) for r in visible])
 
     def StartFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._allow(context, request.flight_id)
         try:
             record = self._control.start(
                 request.flight_id, request.video_uri, request.telemetry_uri
@@ -67,12 +84,14 @@ class TowerServicer(pb_grpc.TowerServicer):
         return _flight(record)
 
     def StopFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._allow(context, request.flight_id)
         try:
             return _flight(self._control.stop(request.flight_id))
         except DroneAIError as exc:
             _abort(context, _status_of(exc), str(exc))
 
     def ReplayFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._allow(context, request.flight_id)
         _unimplemented(context, "ReplayFlight arrives with recording and replay (issue 8)")
 
     def Subscribe(self, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
@@ -82,6 +101,7 @@ class TowerServicer(pb_grpc.TowerServicer):
                 grpc.StatusCode.INVALID_ARGUMENT,
                 f"flight_ids: expected exactly one flight for now, got {len(request.flight_ids)}",
             )
+        self._allow(context, request.flight_ids[0])
         record = self._find(request.flight_ids[0], context)
         event_filter = _filter(request, context)
         try:
@@ -99,6 +119,27 @@ class TowerServicer(pb_grpc.TowerServicer):
             _abort(context, grpc.StatusCode.OUT_OF_RANGE, str(exc))
         except SubscriberBehindError as exc:
             _abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+
+    def _partner(self, context: grpc.ServicerContext) -> Partner | None:
+        """The calling partner, or None when access is open; aborts UNAUTHENTICATED."""
+        if self._access is None:
+            return None
+        metadata = dict(context.invocation_metadata())
+        scheme, _, token = str(metadata.get("authorization", "")).partition(" ")
+        try:
+            return self._access.authenticate(token if scheme.lower() == "bearer" else None)
+        except UnauthenticatedError as exc:
+            _abort(context, grpc.StatusCode.UNAUTHENTICATED, str(exc))
+
+    def _allow(self, context: grpc.ServicerContext, flight_id: str) -> None:
+        """Aborts UNAUTHENTICATED or PERMISSION_DENIED unless the caller may use the flight."""
+        partner = self._partner(context)
+        if partner is None:
+            return
+        try:
+            AccessPolicy.require(partner, flight_id)
+        except PermissionDeniedError as exc:
+            _abort(context, grpc.StatusCode.PERMISSION_DENIED, str(exc))
 
     def _find(self, flight_id: str, context: grpc.ServicerContext) -> FlightRecord:
         record = self._flights.get(flight_id)
