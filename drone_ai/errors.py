@@ -17,6 +17,7 @@ boundary (`raise X from exc`); the domain's own tree is `domain.errors.DomainErr
      ├── SubscriberBehindError    a subscriber lost events to the log's bounds too often
      ├── FlightExistsError        a new flight with an id in use
      ├── UnknownFlightError       a flight id the tower does not know
+     ├── InvalidRequestError      a request with a malformed field (INVALID_ARGUMENT)
      ├── UnauthenticatedError     no bearer token, or one no partner has
      ├── PermissionDeniedError    a partner asked for a flight it may not see
      ├── DetectorInputError       a detector was handed what it cannot use (an image that
@@ -133,3 +134,8 @@ class UnauthenticatedError(DroneAIError):
 
 class PermissionDeniedError(DroneAIError):
     """A known partner asked for a flight it may not see (PERMISSION_DENIED over gRPC)."""
+
+
+class InvalidRequestError(DroneAIError):
+    """A request with a malformed field; the message names it, what was expected and what
+    arrived (INVALID_ARGUMENT over gRPC)."""

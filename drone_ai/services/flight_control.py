@@ -9,7 +9,12 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 
 from domain.flight_events import FlightEvent, FlightState, StatusChange
-from drone_ai.errors import DroneAIError, FlightExistsError, UnknownFlightError
+from drone_ai.errors import (
+    DroneAIError,
+    FlightExistsError,
+    InvalidRequestError,
+    UnknownFlightError,
+)
 from drone_ai.ports import DetectionLanes, FeedOpener, FlightEventLog
 from drone_ai.services.flights import FlightDirectory, FlightRecord
 from drone_ai.services.georeferencing import Georeferencer
@@ -47,7 +52,9 @@ class FlightControl:
         """Open the inputs and start the flight; SourceError, PoolCapacityError or
         FlightExistsError when it cannot start."""
         if not FLIGHT_ID.fullmatch(flight_id):
-            raise DroneAIError(f"flight_id: expected 1 to 64 of [A-Za-z0-9._-], got {flight_id!r}")
+            raise InvalidRequestError(
+                f"flight_id: expected 1 to 64 of [A-Za-z0-9._-], got {flight_id!r}"
+            )
         if self._flights.get(flight_id) is not None:
             raise FlightExistsError(f"flight {flight_id!r}: expected a new id, it is in use")
         feed = self._open_feed(video_uri, telemetry_uri)

@@ -1,5 +1,5 @@
-"""Domain flight events to the partner API's messages: the one place where the two meet
-(STYLE.md: proto <-> domain conversion in one mappers module)."""
+"""The partner API's messages to and from the application's types: the one place where the
+two meet (STYLE.md: proto <-> domain conversion in one mappers module)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from domain.flight_events import (
 from domain.georeference import Method
 from domain.tracking import TrackState
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
+from drone_ai.errors import InvalidRequestError
+from drone_ai.services.flights import FlightRecord
+from drone_ai.services.subscription import EventFilter, EventKind, GeoBounds
 
 _FLIGHT_STATES = {
     FlightState.STARTING: pb.FLIGHT_STATE_STARTING,
@@ -23,6 +26,11 @@ _FLIGHT_STATES = {
     FlightState.DEGRADED: pb.FLIGHT_STATE_DEGRADED,
     FlightState.STOPPED: pb.FLIGHT_STATE_STOPPED,
     FlightState.FAILED: pb.FLIGHT_STATE_FAILED,
+}
+_KINDS = {
+    pb.EVENT_KIND_FRAME: EventKind.FRAME,
+    pb.EVENT_KIND_TRACK: EventKind.TRACK,
+    pb.EVENT_KIND_STATUS: EventKind.STATUS,
 }
 _TRACK_STATES = {
     TrackState.CONFIRMED: pb.TRACK_STATE_CONFIRMED,
@@ -110,3 +118,37 @@ def _status(event: StatusChange) -> pb.StatusChange:
 
 def _point(position: GeoPosition) -> pb.GeoPoint:
     return pb.GeoPoint(lat_deg=position.lat_deg, lon_deg=position.lon_deg, hae_m=position.hae_m)
+
+
+def flight(record: FlightRecord) -> pb.Flight:
+    return pb.Flight(
+        flight_id=record.flight_id,
+        state=_FLIGHT_STATES[record.state],
+        detail=record.detail,
+        started_us=record.started_us,
+        last_sequence=record.log.last_sequence,
+    )
+
+
+def event_filter(request: pb.SubscribeRequest) -> EventFilter:
+    """A subscription's filters; InvalidRequestError names a malformed one."""
+    if not 0.0 <= request.min_score <= 1.0:
+        raise InvalidRequestError(f"min_score: expected 0 to 1, got {request.min_score}")
+    unknown = [k for k in request.kinds if k not in _KINDS]
+    if unknown:
+        raise InvalidRequestError(f"kinds: expected known event kinds, got {unknown}")
+    bounds = None
+    if request.HasField("bounds"):
+        b = request.bounds
+        if not -90.0 <= b.min_lat_deg <= b.max_lat_deg <= 90.0:
+            raise InvalidRequestError(
+                f"bounds: expected -90 <= min_lat_deg <= max_lat_deg <= 90, "
+                f"got {b.min_lat_deg}, {b.max_lat_deg}"
+            )
+        bounds = GeoBounds(b.min_lat_deg, b.min_lon_deg, b.max_lat_deg, b.max_lon_deg)
+    return EventFilter(
+        kinds=frozenset(_KINDS[k] for k in request.kinds),
+        classes=frozenset(request.classes),
+        min_score=request.min_score,
+        bounds=bounds,
+    )

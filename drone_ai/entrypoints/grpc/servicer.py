@@ -17,13 +17,13 @@ import grpc
 from domain.access import Partner
 from domain.errors import InvalidValueError
 from domain.event_log import Gap
-from domain.flight_events import FlightState
 from drone_ai.entrypoints.grpc import mappers
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
 from drone_ai.errors import (
     DroneAIError,
     FlightExistsError,
+    InvalidRequestError,
     PermissionDeniedError,
     PoolCapacityError,
     SubscriberBehindError,
@@ -33,20 +33,7 @@ from drone_ai.errors import (
 from drone_ai.services.access import AccessPolicy
 from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightRecord
-from drone_ai.services.subscription import EventFilter, EventKind, GeoBounds, follow
-
-_KINDS = {
-    pb.EVENT_KIND_FRAME: EventKind.FRAME,
-    pb.EVENT_KIND_TRACK: EventKind.TRACK,
-    pb.EVENT_KIND_STATUS: EventKind.STATUS,
-}
-_STATES = {
-    FlightState.STARTING: pb.FLIGHT_STATE_STARTING,
-    FlightState.LIVE: pb.FLIGHT_STATE_LIVE,
-    FlightState.DEGRADED: pb.FLIGHT_STATE_DEGRADED,
-    FlightState.STOPPED: pb.FLIGHT_STATE_STOPPED,
-    FlightState.FAILED: pb.FLIGHT_STATE_FAILED,
-}
+from drone_ai.services.subscription import follow
 
 
 class TowerServicer(pb_grpc.TowerServicer):
@@ -64,14 +51,14 @@ class TowerServicer(pb_grpc.TowerServicer):
 
     def GetFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._allow(context, request.flight_id)
-        return _flight(self._find(request.flight_id, context))
+        return mappers.flight(self._find(request.flight_id, context))
 
     def ListFlights(self, request: Any, context: grpc.ServicerContext) -> Any:
         partner = self._partner(context)
         visible = [
             r for r in self._flights.all() if partner is None or partner.may_see(r.flight_id)
         ]
-        return pb.ListFlightsResponse(flights=[_flight(r) for r in visible])
+        return pb.ListFlightsResponse(flights=[mappers.flight(r) for r in visible])
 
     def StartFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._allow(context, request.flight_id)
@@ -81,12 +68,12 @@ class TowerServicer(pb_grpc.TowerServicer):
             )
         except DroneAIError as exc:
             _abort(context, _status_of(exc), str(exc))
-        return _flight(record)
+        return mappers.flight(record)
 
     def StopFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._allow(context, request.flight_id)
         try:
-            return _flight(self._control.stop(request.flight_id))
+            return mappers.flight(self._control.stop(request.flight_id))
         except DroneAIError as exc:
             _abort(context, _status_of(exc), str(exc))
 
@@ -95,6 +82,7 @@ class TowerServicer(pb_grpc.TowerServicer):
         _unimplemented(context, "ReplayFlight arrives with recording and replay (issue 8)")
 
     def Subscribe(self, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        self._partner(context)  # who asks comes before what is asked
         if len(request.flight_ids) != 1:
             _abort(
                 context,
@@ -103,7 +91,10 @@ class TowerServicer(pb_grpc.TowerServicer):
             )
         self._allow(context, request.flight_ids[0])
         record = self._find(request.flight_ids[0], context)
-        event_filter = _filter(request, context)
+        try:
+            event_filter = mappers.event_filter(request)
+        except InvalidRequestError as exc:
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         try:
             items = follow(record.log, request.after_sequence, event_filter, wait_s=self._wait_s)
             for item in items:
@@ -146,45 +137,6 @@ class TowerServicer(pb_grpc.TowerServicer):
         if record is None:
             _abort(context, grpc.StatusCode.NOT_FOUND, f"flight {flight_id!r}: no such flight")
         return record
-
-
-def _flight(record: FlightRecord) -> Any:
-    return pb.Flight(
-        flight_id=record.flight_id,
-        state=_STATES[record.state],
-        detail=record.detail,
-        started_us=record.started_us,
-        last_sequence=record.log.last_sequence,
-    )
-
-
-def _filter(request: Any, context: grpc.ServicerContext) -> EventFilter:
-    if not 0.0 <= request.min_score <= 1.0:
-        _abort(
-            context,
-            grpc.StatusCode.INVALID_ARGUMENT,
-            f"min_score: expected 0 to 1, got {request.min_score}",
-        )
-    unknown = [k for k in request.kinds if k not in _KINDS]
-    if unknown:
-        _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"kinds: unknown event kinds {unknown}")
-    bounds = None
-    if request.HasField("bounds"):
-        b = request.bounds
-        if not -90.0 <= b.min_lat_deg <= b.max_lat_deg <= 90.0:
-            _abort(
-                context,
-                grpc.StatusCode.INVALID_ARGUMENT,
-                f"bounds: expected -90 <= min_lat_deg <= max_lat_deg <= 90, "
-                f"got {b.min_lat_deg}, {b.max_lat_deg}",
-            )
-        bounds = GeoBounds(b.min_lat_deg, b.min_lon_deg, b.max_lat_deg, b.max_lon_deg)
-    return EventFilter(
-        kinds=frozenset(_KINDS[k] for k in request.kinds),
-        classes=frozenset(request.classes),
-        min_score=request.min_score,
-        bounds=bounds,
-    )
 
 
 def _status_of(error: DroneAIError) -> grpc.StatusCode:
