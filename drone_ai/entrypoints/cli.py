@@ -2,6 +2,9 @@
 
     drone-ai serve                    the control tower's gRPC service (DRONE_AI_LISTEN,
                                       127.0.0.1:50051 by default), until interrupted
+    drone-ai subscribe FLIGHT --to HOST:PORT
+                                      a flight's events as JSON lines (or --format table)
+                                      until it ends; token from DRONE_AI_TOKEN, --ca for TLS
     drone-ai demo                     the main job on embedded defaults: a simulated flight as
                                       MPEG-TS, its telemetry read back and georeferenced, and
                                       the embedded real flight likewise
@@ -31,8 +34,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+import grpc
+
 from drone_ai import bootstrap
 from drone_ai.config import AzimuthSetting, Settings
+from drone_ai.entrypoints.grpc import subscriber
 from drone_ai.entrypoints.grpc.server import (
     build_server,
     is_loopback,
@@ -77,6 +83,16 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the control tower's gRPC service")
     serve.add_argument("--listen", help="host:port (default: DRONE_AI_LISTEN)")
     serve.set_defaults(run=_serve)
+
+    subscribe = commands.add_parser("subscribe", help="print a flight's events as they come")
+    subscribe.add_argument("flight", help="the flight id")
+    subscribe.add_argument("--to", default="127.0.0.1:50051", help="the tower's host:port")
+    subscribe.add_argument("--after", type=int, default=0, help="resume after this sequence")
+    subscribe.add_argument("--format", choices=("json", "table"), default="json")
+    subscribe.add_argument(
+        "--ca", type=Path, help="the CA (PEM) the tower's TLS certificate is from"
+    )
+    subscribe.set_defaults(run=_subscribe)
 
     demo = commands.add_parser("demo", help="run the main job on the embedded sample flight")
     demo.set_defaults(run=_demo)
@@ -152,6 +168,24 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextI
         stop.wait()
         server.stop(grace=5.0).wait()
     print("drone-ai: stopped", file=out, flush=True)
+    return EXIT_OK
+
+
+def _subscribe(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    ca_pem = None if args.ca is None else _read(args.ca, "subscribe --ca")
+    write = subscriber.write_json_line if args.format == "json" else subscriber.write_table_row
+    count = 0
+    try:
+        for event in subscriber.events(
+            args.to, args.flight, args.after, os.environ.get("DRONE_AI_TOKEN"), ca_pem
+        ):
+            write(event, out)
+            out.flush()
+            count += 1
+    except grpc.RpcError as exc:
+        print(f"drone-ai: subscribe: {exc.code().name}: {exc.details()}", file=err)
+        return EXIT_UNREADABLE
+    print(f"drone-ai: {count} events", file=err)
     return EXIT_OK
 
 
