@@ -57,8 +57,13 @@ class FlightControl:
             )
         if self._flights.get(flight_id) is not None:
             raise FlightExistsError(f"flight {flight_id!r}: expected a new id, it is in use")
-        feed = self._open_feed(video_uri, telemetry_uri)
+        # The pool's refusal costs nothing; inputs are opened (sockets bound) only after it.
         lane = self._lanes.open_flight(flight_id)
+        try:
+            feed = self._open_feed(video_uri, telemetry_uri)
+        except BaseException:
+            lane.close()
+            raise
         record = FlightRecord(flight_id, self._clock_us(), self._new_log())
         self._flights.add(record)
         record.log.append(StatusChange(FlightState.STARTING, video_uri))

@@ -1,0 +1,72 @@
+"""Starting flights: refusals leave nothing behind."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from domain.detections import FrameDetections
+from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
+from drone_ai.adapters.geoid.egm96 import ConstantGeoid
+from drone_ai.errors import InvalidRequestError, SourceError
+from drone_ai.ports import DetectionLane, FlightFeed
+from drone_ai.services.flight_control import FlightControl
+from drone_ai.services.flights import FlightDirectory
+from drone_ai.services.georeferencing import Georeferencer
+
+
+class FakeLane:
+    def __init__(self) -> None:
+        self.closed = False
+
+    def submit(
+        self, t_us: int, image: np.ndarray, ground_sample_distance_m: float | None = None
+    ) -> int:
+        return 0
+
+    def results(self, timeout_s: float = 0.0) -> list[FrameDetections]:
+        return []
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class FakeLanes:
+    def __init__(self) -> None:
+        self.opened: list[FakeLane] = []
+
+    def open_flight(self, flight_id: str) -> DetectionLane:
+        self.opened.append(FakeLane())
+        return self.opened[-1]
+
+
+def unreadable(video_uri: str, telemetry_uri: str) -> FlightFeed:
+    raise SourceError(f"video_uri: a readable file expected, got {video_uri!r}")
+
+
+def control(lanes: FakeLanes) -> FlightControl:
+    return FlightControl(
+        FlightDirectory(),
+        lanes,
+        unreadable,
+        Georeferencer(ConstantGeoid(0.0)),
+        lambda: InMemoryEventLog(10, 60.0),
+        wall_clock_us,
+    )
+
+
+def test_inputs_that_cannot_be_opened_give_back_the_lane_and_leave_no_flight() -> None:
+    lanes = FakeLanes()
+    tower = control(lanes)
+    with pytest.raises(SourceError, match="readable file"):
+        tower.start("ops-1", "/nowhere.ts")
+    assert [lane.closed for lane in lanes.opened] == [True]
+    assert tower.flights.all() == []
+
+
+@pytest.mark.parametrize("flight_id", ["", "has space", "x" * 65, "semi;colon"])
+def test_a_malformed_flight_id_is_refused_before_anything_opens(flight_id: str) -> None:
+    lanes = FakeLanes()
+    with pytest.raises(InvalidRequestError, match="flight_id: expected 1 to 64"):
+        control(lanes).start(flight_id, "/nowhere.ts")
+    assert lanes.opened == []
