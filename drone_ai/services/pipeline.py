@@ -28,7 +28,7 @@ from domain.flight_events import (
 from domain.georeference import Method
 from domain.ground_intersection import RayStatus
 from drone_ai.ports import DetectionLane, FlightEventLog
-from drone_ai.services.georeferencing import FrameGeometry, Georeferencer
+from drone_ai.services.georeferencing import FootprintReport, FrameGeometry, Georeferencer
 from drone_ai.services.ingest import SyncedFrame
 from drone_ai.services.tracking import FlightTracker, TrackedObject
 
@@ -40,7 +40,7 @@ class _Waiting:
     frame_time_us: int
     telemetry_age_us: int
     geometry: FrameGeometry | None
-    size_px: tuple[int, int]
+    footprint: tuple[GeoPosition, ...]
 
 
 class FlightPipeline:
@@ -77,14 +77,15 @@ class FlightPipeline:
     def submit(self, synced: SyncedFrame) -> None:
         frame, telemetry = synced.frame, synced.telemetry
         geometry = None
+        footprint: tuple[GeoPosition, ...] = ()
         if telemetry.sample is not None:
             geometry = self._georeferencer.frame_geometry(
                 telemetry.sample, frame.width_px, frame.height_px
             )
+            footprint = _whole_footprint(self._georeferencer.footprint(telemetry.sample))
         gsd_m = None if geometry is None else geometry.ground_sample_distance_m
         seq = self._lane.submit(frame.t_us, frame.image, gsd_m)
-        size = (frame.width_px, frame.height_px)
-        self._waiting[seq] = _Waiting(frame.t_us, telemetry.age_us or 0, geometry, size)
+        self._waiting[seq] = _Waiting(frame.t_us, telemetry.age_us or 0, geometry, footprint)
         while len(self._waiting) > self._max_in_flight:
             self._waiting.popitem(last=False)
             self.frames_without_result += 1
@@ -116,10 +117,13 @@ class FlightPipeline:
         if geometry is not None and geometry.sensor is not None:
             platform = GeoPosition(*geometry.sensor)
         located = self._locate(result, geometry, seen)
-        footprint = () if geometry is None else _footprint(geometry, *waiting.size_px)
         self._log.append(
             FrameResult(
-                waiting.frame_time_us, waiting.telemetry_age_us, platform, footprint, located
+                waiting.frame_time_us,
+                waiting.telemetry_age_us,
+                platform,
+                waiting.footprint,
+                located,
             )
         )
         for obj in objects:
@@ -165,17 +169,13 @@ class FlightPipeline:
         return tuple(located)
 
 
-def _footprint(geometry: FrameGeometry, width_px: int, height_px: int) -> tuple[GeoPosition, ...]:
-    """The image corners on the ground, in image order; none unless all four reach it."""
-    u = np.array([0.0, width_px, width_px, 0.0])
-    v = np.array([0.0, 0.0, height_px, height_px])
-    points = geometry.locate(u, v)
-    if np.any(points.status != RayStatus.OK):
+def _whole_footprint(report: FootprintReport) -> tuple[GeoPosition, ...]:
+    """The frame's corners on the ground, in image order; none unless all four reach it
+    unclipped (the API's promise: no footprint when the camera sees the horizon)."""
+    corners = report.corners
+    if len(corners) != 4 or not all(c.usable and not c.clipped for c in corners):
         return ()
-    return tuple(
-        GeoPosition(float(lat), float(lon), float(hae))
-        for lat, lon, hae in zip(points.lat_deg, points.lon_deg, points.hae_m, strict=True)
-    )
+    return tuple(GeoPosition(c.lat_deg, c.lon_deg, c.hae_m) for c in corners)
 
 
 def _track_update(obj: TrackedObject, frame_time_us: int) -> TrackUpdate:
