@@ -1,8 +1,11 @@
-"""Fakes for tower tests whose flights' logs the test fills itself: nothing is detected and no
-input is opened."""
+"""Fakes for tower tests: a detection lane that answers at once (or not), and lanes and inputs
+that refuse, for tests whose flights' logs the test fills itself."""
 
 from __future__ import annotations
 
+import numpy as np
+
+from domain.detections import Detection, FrameDetections
 from drone_ai.errors import PoolCapacityError, SourceError
 from drone_ai.ports import DetectionLane, FlightFeed
 
@@ -16,3 +19,32 @@ class FakeNoLanes:
 
 def no_feed(video_uri: str, telemetry_uri: str) -> FlightFeed:
     raise SourceError("no inputs in these tests")
+
+
+CAR = Detection(10, 10, 30, 20, 0, "car", 0.9)
+
+
+class FakeDetectionLane:
+    """Answers only the frames whose sequence number `answer` lets through, when asked."""
+
+    def __init__(self, answer: set[int] | None = None) -> None:
+        self._answer = answer
+        self._ready: list[FrameDetections] = []
+        self.submitted = 0
+        self.closed = False
+
+    def submit(
+        self, t_us: int, image: np.ndarray, ground_sample_distance_m: float | None = None
+    ) -> int:
+        seq = self.submitted
+        self.submitted += 1
+        if self._answer is None or seq in self._answer:
+            self._ready.append(FrameDetections(seq, t_us, (CAR,)))
+        return seq
+
+    def results(self, timeout_s: float = 0.0) -> list[FrameDetections]:
+        ready, self._ready = self._ready, []
+        return ready
+
+    def close(self) -> None:
+        self.closed = True

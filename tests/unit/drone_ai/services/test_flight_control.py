@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from domain.detections import FrameDetections
 from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
 from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.errors import InvalidRequestError, SourceError
@@ -13,30 +11,15 @@ from drone_ai.ports import DetectionLane, FlightFeed
 from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightDirectory
 from drone_ai.services.georeferencing import Georeferencer
-
-
-class FakeLane:
-    def __init__(self) -> None:
-        self.closed = False
-
-    def submit(
-        self, t_us: int, image: np.ndarray, ground_sample_distance_m: float | None = None
-    ) -> int:
-        return 0
-
-    def results(self, timeout_s: float = 0.0) -> list[FrameDetections]:
-        return []
-
-    def close(self) -> None:
-        self.closed = True
+from tests.fake_tower import FakeDetectionLane
 
 
 class FakeLanes:
     def __init__(self) -> None:
-        self.opened: list[FakeLane] = []
+        self.opened: list[FakeDetectionLane] = []
 
     def open_flight(self, flight_id: str) -> DetectionLane:
-        self.opened.append(FakeLane())
+        self.opened.append(FakeDetectionLane(set()))
         return self.opened[-1]
 
 

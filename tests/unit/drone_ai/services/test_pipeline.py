@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from domain.detections import Detection, FrameDetections
 from domain.flight_events import FlightEvent, FrameResult
 from domain.frames import Frame, FrameClock
 from domain.synchronisation import SyncedTelemetry, SyncKind
@@ -14,34 +13,9 @@ from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.services.georeferencing import Georeferencer
 from drone_ai.services.ingest import SyncedFrame
 from drone_ai.services.pipeline import FlightPipeline
+from tests.fake_tower import CAR, FakeDetectionLane
 
 IMAGE = np.zeros((72, 128, 3), dtype=np.uint8)
-CAR = Detection(10, 10, 30, 20, 0, "car", 0.9)
-
-
-class FakeDetectionLane:
-    """Answers only the frames whose sequence number `answer` lets through, when asked."""
-
-    def __init__(self, answer: set[int] | None = None) -> None:
-        self._answer = answer
-        self._ready: list[FrameDetections] = []
-        self.submitted = 0
-
-    def submit(
-        self, t_us: int, image: np.ndarray, ground_sample_distance_m: float | None = None
-    ) -> int:
-        seq = self.submitted
-        self.submitted += 1
-        if self._answer is None or seq in self._answer:
-            self._ready.append(FrameDetections(seq, t_us, (CAR,)))
-        return seq
-
-    def results(self, timeout_s: float = 0.0) -> list[FrameDetections]:
-        ready, self._ready = self._ready, []
-        return ready
-
-    def close(self) -> None:
-        pass
 
 
 def frames(count: int) -> list[SyncedFrame]:
