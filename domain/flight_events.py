@@ -51,6 +51,7 @@ class FrameResult:
     platform: GeoPosition | None
     footprint: tuple[GeoPosition, ...]  # image corners in order; empty when not on the ground
     detections: tuple[LocatedDetection, ...]
+    received_us: int = 0  # the tower's clock when the frame came in (0: not known)
 
 
 @dataclass(frozen=True, slots=True)

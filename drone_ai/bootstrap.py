@@ -18,6 +18,7 @@ from drone_ai.adapters.detection_pool.pool import DetectionPool
 from drone_ai.adapters.detection_pool.settings import PoolSettings, default_workers
 from drone_ai.adapters.detectors.hog import HogPeopleDetector
 from drone_ai.adapters.detectors.motion import MotionDetector
+from drone_ai.adapters.detectors.nothing import NothingDetector
 from drone_ai.adapters.detectors.onnx_yolo import OnnxYoloDetector
 from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
 from drone_ai.adapters.geoid.egm96 import ConstantGeoid, Egm96Geoid
@@ -103,6 +104,8 @@ def detector(settings: Settings, threads: int = 0) -> Detector:
         )
     if settings.detector is DetectorBackend.HOG:
         return HogPeopleDetector(settings.detector_min_score)
+    if settings.detector is DetectorBackend.NONE:
+        return NothingDetector()
     return MotionDetector()
 
 

@@ -28,6 +28,7 @@ class DetectorBackend(enum.Enum):
     MOTION = "motion"  # moving-target indication: needs no weights, the default
     ONNX = "onnx"  # a YOLO-family ONNX model the customer brings (detector_model_path)
     HOG = "hog"  # OpenCV's people detector, where the OpenCV build has it
+    NONE = "none"  # finds nothing: footprints and platform only, or measuring the tower
 
 
 class DemDatum(enum.Enum):

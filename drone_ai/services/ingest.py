@@ -10,8 +10,9 @@ flagged NONE if nothing. Frames are never dropped here and never reordered; at m
 
 from __future__ import annotations
 
+import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from domain.frames import Frame
@@ -32,17 +33,31 @@ class SyncPolicy:
 class SyncedFrame:
     frame: Frame
     telemetry: SyncedTelemetry
+    arrived_us: int = 0  # the tower's clock when the frame came in (0: not known)
 
 
-def synchronise(feed: FlightFeed, policy: SyncPolicy = SyncPolicy()) -> Iterator[SyncedFrame]:
+def wall_clock_us() -> int:
+    return time.time_ns() // 1000
+
+
+def synchronise(
+    feed: FlightFeed,
+    policy: SyncPolicy = SyncPolicy(),
+    clock_us: Callable[[], int] = wall_clock_us,
+) -> Iterator[SyncedFrame]:
+    """The feed's frames with their telemetry, each stamped with when it arrived (so that
+    the time it then waited here counts in the tower's latency)."""
     track = TelemetryTrack(policy.max_gap_us, policy.max_age_us)
-    pending: deque[Frame] = deque()
+    pending: deque[tuple[Frame, int]] = deque()
     newest_telemetry_us: int | None = None
 
+    def synced(waiting: tuple[Frame, int]) -> SyncedFrame:
+        frame, arrived_us = waiting
+        return SyncedFrame(frame, track.at(frame.t_us), arrived_us)
+
     def release(up_to_us: int | None) -> Iterator[SyncedFrame]:
-        while pending and (up_to_us is None or pending[0].t_us <= up_to_us):
-            frame = pending.popleft()
-            yield SyncedFrame(frame, track.at(frame.t_us))
+        while pending and (up_to_us is None or pending[0][0].t_us <= up_to_us):
+            yield synced(pending.popleft())
 
     for event in feed.events():
         if isinstance(event, TelemetrySample):
@@ -51,11 +66,10 @@ def synchronise(feed: FlightFeed, policy: SyncPolicy = SyncPolicy()) -> Iterator
                 newest_telemetry_us = event.t_us
             yield from release(newest_telemetry_us)
             continue
-        pending.append(event)
+        pending.append((event, clock_us()))
         if newest_telemetry_us is not None:
             yield from release(newest_telemetry_us)
         yield from release(event.t_us - policy.max_wait_us)
         while len(pending) > policy.max_pending:
-            frame = pending.popleft()
-            yield SyncedFrame(frame, track.at(frame.t_us))
+            yield synced(pending.popleft())
     yield from release(None)

@@ -39,6 +39,7 @@ MATCH_IOU = 0.5  # a detection belongs to the confirmed track whose box it overl
 class _Waiting:
     frame_time_us: int
     telemetry_age_us: int
+    arrived_us: int
     geometry: FrameGeometry | None
     footprint: tuple[GeoPosition, ...]
 
@@ -85,7 +86,9 @@ class FlightPipeline:
             footprint = _whole_footprint(self._georeferencer.footprint(telemetry.sample))
         gsd_m = None if geometry is None else geometry.ground_sample_distance_m
         seq = self._lane.submit(frame.t_us, frame.image, gsd_m)
-        self._waiting[seq] = _Waiting(frame.t_us, telemetry.age_us or 0, geometry, footprint)
+        self._waiting[seq] = _Waiting(
+            frame.t_us, telemetry.age_us or 0, synced.arrived_us, geometry, footprint
+        )
         while len(self._waiting) > self._max_in_flight:
             self._waiting.popitem(last=False)
             self.frames_without_result += 1
@@ -124,6 +127,7 @@ class FlightPipeline:
                 platform,
                 waiting.footprint,
                 located,
+                waiting.arrived_us,
             )
         )
         for obj in objects:

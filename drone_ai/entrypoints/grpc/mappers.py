@@ -74,6 +74,7 @@ def _frame(event: FrameResult) -> pb.FrameResult:
         telemetry_age_us=event.telemetry_age_us,
         footprint=[_point(corner) for corner in event.footprint],
         detections=[_detection(d) for d in event.detections],
+        received_us=event.received_us,
     )
     if event.platform is not None:
         frame.platform.CopyFrom(_point(event.platform))

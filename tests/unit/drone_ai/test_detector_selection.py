@@ -46,7 +46,7 @@ def test_onnx_without_a_model_is_refused_at_start() -> None:
 
 
 def test_an_unknown_backend_names_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="expected one of motion, onnx, hog, got 'yolo'"):
+    with pytest.raises(ConfigError, match="expected one of motion, onnx, hog, none, got 'yolo'"):
         Settings.from_env({"DRONE_AI_DETECTOR": "yolo"})
 
 

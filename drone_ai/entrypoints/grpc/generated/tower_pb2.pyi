@@ -190,18 +190,20 @@ class FlightEvent(_message.Message):
     def __init__(self, flight_id: _Optional[str] = ..., sequence: _Optional[int] = ..., logged_us: _Optional[int] = ..., frame: _Optional[_Union[FrameResult, _Mapping]] = ..., track: _Optional[_Union[TrackUpdate, _Mapping]] = ..., status: _Optional[_Union[StatusChange, _Mapping]] = ..., gap: _Optional[_Union[GapNotice, _Mapping]] = ...) -> None: ...
 
 class FrameResult(_message.Message):
-    __slots__ = ("frame_time_us", "telemetry_age_us", "platform", "footprint", "detections")
+    __slots__ = ("frame_time_us", "telemetry_age_us", "platform", "footprint", "detections", "received_us")
     FRAME_TIME_US_FIELD_NUMBER: _ClassVar[int]
     TELEMETRY_AGE_US_FIELD_NUMBER: _ClassVar[int]
     PLATFORM_FIELD_NUMBER: _ClassVar[int]
     FOOTPRINT_FIELD_NUMBER: _ClassVar[int]
     DETECTIONS_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_US_FIELD_NUMBER: _ClassVar[int]
     frame_time_us: int
     telemetry_age_us: int
     platform: GeoPoint
     footprint: _containers.RepeatedCompositeFieldContainer[GeoPoint]
     detections: _containers.RepeatedCompositeFieldContainer[Detection]
-    def __init__(self, frame_time_us: _Optional[int] = ..., telemetry_age_us: _Optional[int] = ..., platform: _Optional[_Union[GeoPoint, _Mapping]] = ..., footprint: _Optional[_Iterable[_Union[GeoPoint, _Mapping]]] = ..., detections: _Optional[_Iterable[_Union[Detection, _Mapping]]] = ...) -> None: ...
+    received_us: int
+    def __init__(self, frame_time_us: _Optional[int] = ..., telemetry_age_us: _Optional[int] = ..., platform: _Optional[_Union[GeoPoint, _Mapping]] = ..., footprint: _Optional[_Iterable[_Union[GeoPoint, _Mapping]]] = ..., detections: _Optional[_Iterable[_Union[Detection, _Mapping]]] = ..., received_us: _Optional[int] = ...) -> None: ...
 
 class Detection(_message.Message):
     __slots__ = ("box", "label", "score", "track_id", "position", "horizontal_error_m", "method")

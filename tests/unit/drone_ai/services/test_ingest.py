@@ -72,3 +72,11 @@ def test_the_number_of_waiting_frames_is_bounded() -> None:
     feed = FakeFeed([frame(i, i) for i in range(100)])
     stream = synchronise(feed, policy)
     assert [next(stream).frame.index for _ in range(3)] == [0, 1, 2]
+
+
+def test_each_frame_is_stamped_with_when_it_came_in_not_when_it_was_released() -> None:
+    ticks = iter(range(1_000, 100_000, 1_000))
+    events: list[Frame | TelemetrySample] = [frame(0, 10), frame(1, 43), sample(60)]
+    synced = list(synchronise(FakeFeed(events), clock_us=lambda: next(ticks)))
+    # Both frames waited for the sample; each keeps its own arrival.
+    assert [s.arrived_us for s in synced] == [1_000, 2_000]

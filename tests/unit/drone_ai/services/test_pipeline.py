@@ -23,6 +23,7 @@ def frames(count: int) -> list[SyncedFrame]:
         SyncedFrame(
             Frame(i, 1_000 * i, FrameClock.ARRIVAL, IMAGE),
             SyncedTelemetry(1_000 * i, SyncKind.NONE, None, None),
+            arrived_us=500_000 + 1_000 * i,
         )
         for i in range(count)
     ]
@@ -38,6 +39,7 @@ def test_each_result_is_logged_with_its_own_frame_s_time() -> None:
     pipeline.run(frames(6))
     results = logged_frames(log)
     assert [r.frame_time_us for r in results] == [0, 2_000, 5_000]
+    assert [r.received_us for r in results] == [500_000, 502_000, 505_000]
     assert pipeline.frames_without_result == 3  # shed by detection: counted, not kept
     # No telemetry: detections without a place, and no footprint or platform.
     assert all(r.platform is None and r.footprint == () for r in results)

@@ -40,12 +40,14 @@ def test_a_frame_result_carries_its_detections_positions_and_footprint() -> None
             LocatedDetection(CAR, 3, HERE, 4.5, Method.POSE_DEM),
             LocatedDetection(CAR, None, None, None, None),
         ),
+        received_us=1_699_999_999_990_000,
     )
     message = mappers.flight_event("f1", logged(frame))
     assert (message.flight_id, message.sequence, message.WhichOneof("event")) == ("f1", 7, "frame")
     assert message.logged_us == 1_700_000_000_000_000
     got = message.frame
     assert got.frame_time_us == 1_700_000_000_033_333 and got.telemetry_age_us == 12_000
+    assert got.received_us == 1_699_999_999_990_000
     assert got.platform.hae_m == 2_000.0 and len(got.footprint) == 4
     located, bare = got.detections
     assert (located.box.x_min_px, located.box.y_max_px) == (10.0, 40.0)
