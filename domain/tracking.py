@@ -40,6 +40,7 @@ class TrackState(enum.Enum):
     TENTATIVE = "tentative"  # seen, not yet often enough to report
     CONFIRMED = "confirmed"  # seen in the last frame
     LOST = "lost"  # confirmed once, missed since; predicted, kept for a while to be found again
+    ENDED = "ended"  # gone for good (lost too long, or the flight ended): its last report
 
 
 @dataclass(frozen=True, slots=True)

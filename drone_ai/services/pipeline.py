@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from domain.flight_events import (
 )
 from domain.georeference import Method
 from domain.ground_intersection import RayStatus
+from domain.tracking import TrackState
 from drone_ai.ports import DetectionLane, FlightEventLog
 from drone_ai.services.georeferencing import FootprintReport, FrameGeometry, Georeferencer
 from drone_ai.services.ingest import SyncedFrame
@@ -59,6 +60,8 @@ class FlightPipeline:
         self._tracker = tracker or FlightTracker()
         self._max_in_flight = max_in_flight
         self._waiting: OrderedDict[int, _Waiting] = OrderedDict()
+        self._last_positions: dict[int, GeoPosition] = {}  # per track, its latest ground fix
+        self._last_frame_us: int | None = None
         self.frames_without_result = 0  # shed or dropped by detection, or pushed out here
 
     def run(self, frames: Iterable[SyncedFrame], result_wait_s: float = 0.0) -> None:
@@ -74,6 +77,9 @@ class FlightPipeline:
             self.handle(ready)
         self.frames_without_result += len(self._waiting)
         self._waiting.clear()
+        if self._last_frame_us is not None:
+            for obj in self._tracker.finish():
+                self._log.append(self._track_event(obj, self._last_frame_us))
 
     def submit(self, synced: SyncedFrame) -> None:
         frame, telemetry = synced.frame, synced.telemetry
@@ -131,7 +137,21 @@ class FlightPipeline:
             )
         )
         for obj in objects:
-            self._log.append(_track_update(obj, waiting.frame_time_us))
+            self._log.append(self._track_event(obj, waiting.frame_time_us))
+        self._last_frame_us = waiting.frame_time_us
+
+    def _track_event(self, obj: TrackedObject, frame_time_us: int) -> TrackUpdate:
+        """A lost or ended track keeps its last ground fix, so that a partner's map (and a
+        subscriber's area filter) knows where it went."""
+        update = _track_update(obj, frame_time_us)
+        track_id = update.track_id
+        if update.position is not None:
+            self._last_positions[track_id] = update.position
+        elif track_id in self._last_positions:
+            update = replace(update, position=self._last_positions[track_id])
+        if update.state is TrackState.ENDED:
+            self._last_positions.pop(track_id, None)
+        return update
 
     @staticmethod
     def _locate(

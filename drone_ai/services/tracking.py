@@ -9,7 +9,7 @@ telemetry: tracks then go on in the image and their ground motion waits for the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -60,6 +60,7 @@ class FlightTracker:
         self._window_s = motion_window_s
         self._min_span_s = motion_min_span_s
         self._motion: dict[int, tuple[GroundMotion, tuple[float, float]]] = {}
+        self._reported: dict[int, TrackReport] = {}  # each confirmed track's latest report
 
     def update(
         self,
@@ -68,7 +69,8 @@ class FlightTracker:
         locate: PixelLocator | None,
         camera_motion: NDArray[np.float64] | None = None,
     ) -> list[TrackedObject]:
-        """Confirmed tracks after this frame, lost ones included (with no ground fix)."""
+        """Confirmed tracks after this frame, lost ones included (with no ground fix), then
+        those the tracker gave up on since the last frame, once each, as ENDED."""
         reports = [
             r
             for r in self._tracker.update(detections, camera_motion)
@@ -78,6 +80,8 @@ class FlightTracker:
         fixes = self._locate(seen, locate)
         kept = {r.track_id for r in reports}
         self._motion = {k: m for k, m in self._motion.items() if k in kept}
+        gone = [r for track_id, r in self._reported.items() if track_id not in kept]
+        self._reported = {r.track_id: r for r in reports}
         objects = []
         for report in reports:
             fix = fixes.get(report.track_id)
@@ -85,7 +89,14 @@ class FlightTracker:
             if fix is not None:
                 motion.add(t_us, fix.lat_deg, fix.lon_deg, fix.hae_m)
             objects.append(TrackedObject(report, fix, motion.velocity()))
-        return objects
+        return objects + [_ended(r) for r in gone]
+
+    def finish(self) -> list[TrackedObject]:
+        """Every track still held, ENDED: the flight is over."""
+        ended = [_ended(r) for r in self._reported.values()]
+        self._reported.clear()
+        self._motion.clear()
+        return ended
 
     def _motion_of(self, report: TrackReport) -> GroundMotion:
         """The track's ground-motion fit, started afresh when its box has changed size."""
@@ -122,3 +133,7 @@ class FlightTracker:
             for i, r in enumerate(reports)
             if points.status[i] == RayStatus.OK
         }
+
+
+def _ended(report: TrackReport) -> TrackedObject:
+    return TrackedObject(replace(report, state=TrackState.ENDED), None, None)

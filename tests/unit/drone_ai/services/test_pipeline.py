@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from domain.flight_events import FlightEvent, FrameResult
+from domain.flight_events import FlightEvent, FrameResult, TrackUpdate
 from domain.frames import Frame, FrameClock
 from domain.synchronisation import SyncedTelemetry, SyncKind
+from domain.tracking import TrackState
 from drone_ai.adapters.event_log.in_memory import InMemoryEventLog
 from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.services.georeferencing import Georeferencer
@@ -56,3 +57,11 @@ def test_frames_waiting_for_a_result_are_bounded() -> None:
     assert pipeline.frames_without_result == 92
     pipeline.run([])
     assert pipeline.frames_without_result == 100 and logged_frames(log) == []
+
+
+def test_when_the_frames_end_every_track_ends_with_the_last_frame_s_time() -> None:
+    log: InMemoryEventLog[FlightEvent] = InMemoryEventLog(10_000, 3_600.0)
+    FlightPipeline(FakeDetectionLane(), Georeferencer(ConstantGeoid(0.0)), log).run(frames(6))
+    tracks = [e.event for e in log.read(0, 10_000).events if isinstance(e.event, TrackUpdate)]
+    assert [t.state for t in tracks] == [TrackState.CONFIRMED] * 4 + [TrackState.ENDED]
+    assert tracks[-1].track_id == tracks[0].track_id and tracks[-1].frame_time_us == 5_000

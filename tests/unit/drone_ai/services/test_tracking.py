@@ -11,6 +11,7 @@ from domain.detections import Detection
 from domain.geodesy import ned_to_geodetic
 from domain.georeference import GroundPoints, Method
 from domain.ground_intersection import RayStatus
+from domain.tracking import TrackerSettings, TrackState
 from drone_ai.services.tracking import FlightTracker
 
 M_PER_PX = 0.1
@@ -71,3 +72,26 @@ def test_without_telemetry_tracks_go_on_in_the_image_with_no_ground_fix() -> Non
     [obj] = objects
     assert obj.ground is None and obj.velocity is None
     assert obj.track.track_id == 1
+
+
+def test_a_track_lost_too_long_is_reported_ended_once() -> None:
+    tracker = FlightTracker(TrackerSettings(max_lost_frames=5))
+    states: list[list[TrackState]] = []
+    for frame in range(20):
+        seen = [car(100, 200, 140, 220)] if frame < 6 else []
+        objects = tracker.update(frame * FRAME_US, seen, flat_ground)
+        states.append([obj.track.state for obj in objects])
+    assert states[5] == [TrackState.CONFIRMED]
+    assert states[6:11] == [[TrackState.LOST]] * 5
+    assert states[11] == [TrackState.ENDED]
+    assert all(s == [] for s in states[12:])  # ended once, then never again
+
+
+def test_at_the_end_of_a_flight_every_confirmed_or_lost_track_ends() -> None:
+    tracker = FlightTracker()
+    for frame in range(5):
+        tracker.update(frame * FRAME_US, [car(100, 200, 140, 220), car(400, 200, 440, 220)], None)
+    ended = tracker.finish()
+    assert sorted(o.track.track_id for o in ended) == [1, 2]
+    assert all(o.track.state is TrackState.ENDED for o in ended)
+    assert tracker.finish() == []
