@@ -21,6 +21,7 @@ from drone_ai.adapters.detectors.motion import MotionDetector
 from drone_ai.adapters.detectors.nothing import NothingDetector
 from drone_ai.adapters.detectors.onnx_yolo import OnnxYoloDetector
 from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
+from drone_ai.adapters.event_log.news import NewsBell
 from drone_ai.adapters.geoid.egm96 import ConstantGeoid, Egm96Geoid
 from drone_ai.adapters.klv.files import KlvFileTelemetrySource
 from drone_ai.adapters.klv.policy import DecodePolicy
@@ -165,11 +166,15 @@ def flight_control(settings: Settings, lanes: DetectionLanes) -> FlightControl:
     """Flights started from URIs, detected in `lanes`, logged in memory, listed in a new
     directory (`.flights`)."""
 
+    news = NewsBell()
+
     def new_log() -> FlightEventLog[FlightEvent]:
-        return InMemoryEventLog(settings.event_log_max_events, settings.event_log_max_age_s)
+        return InMemoryEventLog(
+            settings.event_log_max_events, settings.event_log_max_age_s, news=news
+        )
 
     return FlightControl(
-        FlightDirectory(),
+        FlightDirectory(news),
         lanes,
         feed_opener(settings),
         georeferencer(settings),

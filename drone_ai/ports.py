@@ -124,6 +124,22 @@ class FlightEventLog(Protocol[E]):
         ...
 
 
+class EventNews(Protocol):
+    """Word of an append to any flight's log: lets one reader wait on many logs at once."""
+
+    def ring(self) -> None:
+        """Called by a log after each append."""
+        ...
+
+    def count(self) -> int:
+        """Appends so far (a reader keeps the count it has acted on)."""
+        ...
+
+    def wait_past(self, count: int, timeout_s: float) -> int:
+        """The count once it differs from `count`, or as it is after `timeout_s`."""
+        ...
+
+
 class DetectionLanes(Protocol):
     """Where flights get their detection lane (the worker pool)."""
 

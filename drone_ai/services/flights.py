@@ -1,5 +1,6 @@
-"""The flights the tower knows: each one's state and its event log. The pipeline (issue 7, in
-progress) adds and runs flights; the API reads them."""
+"""The flights the tower knows: each one's state and its event log. Flight control adds and
+runs flights; the API reads them. `news` is rung by every flight's log (the logs are made to
+ring it), so that a subscriber to many flights can wait for any of them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 
 from domain.flight_events import FlightEvent, FlightState
 from drone_ai.errors import FlightExistsError
-from drone_ai.ports import FlightEventLog
+from drone_ai.ports import EventNews, FlightEventLog
 
 
 @dataclass(slots=True)
@@ -23,7 +24,8 @@ class FlightRecord:
 class FlightDirectory:
     """Thread-safe: the API's threads read while flights are added."""
 
-    def __init__(self) -> None:
+    def __init__(self, news: EventNews) -> None:
+        self.news = news
         self._flights: dict[str, FlightRecord] = {}
         self._lock = threading.Lock()
 

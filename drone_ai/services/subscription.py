@@ -1,5 +1,9 @@
-"""One subscriber's view of one flight's events: resume after a sequence, filters, and gap
-notices; the reader's pace never touches the flight (it reads the shared, bounded log).
+"""A subscriber's view of flights' events: resume after a sequence, filters, and gap notices;
+the reader's pace never touches a flight (it reads the shared, bounded logs).
+
+`follow` reads one flight, waiting on its log; `follow_flights` reads several (or every flight
+as flights come), in turns of a page per flight so that a busy flight does not starve a quiet
+one, and waits on the tower's news of any append.
 
 Filters narrow what is sent: event kinds, detection classes, a minimum score, a latitude/
 longitude box. A frame result keeps its footprint and platform and loses the detections the
@@ -13,10 +17,10 @@ with SubscriberBehindError rather than fed a trickle of gap notices.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from domain.event_log import Gap, Sequenced
+from domain.event_log import Gap, LogRead, Sequenced
 from domain.flight_events import (
     FlightEvent,
     GeoPosition,
@@ -25,7 +29,7 @@ from domain.flight_events import (
     TrackUpdate,
 )
 from drone_ai.errors import SubscriberBehindError
-from drone_ai.ports import FlightEventLog
+from drone_ai.ports import EventNews, FlightEventLog
 
 PAGE = 256  # events per read of the log
 WAIT_S = 1.0  # how long one read waits for news before the caller gets a chance to stop
@@ -103,23 +107,68 @@ def follow(
     """The flight's events after `after_sequence` as they come, each once, a Gap where some
     were lost; None after each `wait_s` without news, so that the caller can check whether
     to stop. Raises SubscriberBehindError past `max_gaps` gaps."""
-    gaps = 0
-    after = after_sequence
+    reader = _Reader(after_sequence, event_filter, max_gaps)
     while True:
-        read = log.read(after, PAGE, wait_s)
+        read = log.read(reader.after, PAGE, wait_s)
+        yield from reader.take(read)
+        if read.last_sequence is None:
+            yield None
+
+
+FlightLogs = Callable[[], Sequence[tuple[str, FlightEventLog[FlightEvent]]]]
+
+
+def follow_flights(
+    flights: FlightLogs,
+    news: EventNews,
+    after_sequences: Mapping[str, int],
+    event_filter: EventFilter = EventFilter(),
+    max_gaps: int = 3,
+    wait_s: float = WAIT_S,
+) -> Iterator[tuple[str, Sequenced[FlightEvent] | Gap] | None]:
+    """Each flight's events, as `follow` gives them, with the flight's id. `flights` is asked
+    afresh each turn (a subscription to every flight takes in new ones); a flight starts
+    after its entry in `after_sequences`, else from its oldest event held. None after each
+    `wait_s` without news. Raises SubscriberBehindError when one flight passes `max_gaps`."""
+    readers: dict[str, _Reader] = {}
+    while True:
+        heard = news.count()  # before reading: an append after this wakes the wait below
+        delivered = False
+        for flight_id, log in flights():
+            reader = readers.get(flight_id)
+            if reader is None:
+                after = after_sequences.get(flight_id, 0)
+                reader = readers[flight_id] = _Reader(after, event_filter, max_gaps)
+            read = log.read(reader.after, PAGE, 0.0)
+            delivered = delivered or read.last_sequence is not None
+            for item in reader.take(read):
+                yield flight_id, item
+        if not delivered and news.wait_past(heard, wait_s) == heard:
+            yield None
+
+
+class _Reader:
+    """One subscriber's place in one flight's log: what it has read, and its gaps."""
+
+    def __init__(self, after_sequence: int, event_filter: EventFilter, max_gaps: int) -> None:
+        self.after = after_sequence
+        self._filter = event_filter
+        self._max_gaps = max_gaps
+        self._gaps = 0
+
+    def take(self, read: LogRead[FlightEvent]) -> Iterator[Sequenced[FlightEvent] | Gap]:
         if read.gap is not None:
-            gaps += 1
-            if gaps > max_gaps:
+            self._gaps += 1
+            if self._gaps > self._max_gaps:
                 raise SubscriberBehindError(
                     f"subscriber behind: events {read.gap.first}-{read.gap.last} were evicted "
-                    f"before it read them, its gap number {gaps} (at most {max_gaps} allowed)"
+                    f"before it read them, its gap number {self._gaps} "
+                    f"(at most {self._max_gaps} allowed)"
                 )
             yield read.gap
         for logged in read.events:
-            seen = event_filter.apply(logged.event)
+            seen = self._filter.apply(logged.event)
             if seen is not None:
                 yield logged if seen is logged.event else replace(logged, event=seen)
-        if read.last_sequence is None:
-            yield None
-        else:
-            after = read.last_sequence
+        if read.last_sequence is not None:
+            self.after = read.last_sequence

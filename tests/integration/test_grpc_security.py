@@ -11,6 +11,7 @@ import pytest
 from domain.access import Partner, token_digest
 from domain.flight_events import FlightEvent, FlightState, StatusChange
 from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
+from drone_ai.adapters.event_log.news import NewsBell
 from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
@@ -33,9 +34,9 @@ PARTNERS = [
 def tower(client_ca: TestAuthority | None = None) -> tuple[grpc.Server, int, TestAuthority]:
     authority = TestAuthority()
     issued = authority.issue("localhost")
-    flights = FlightDirectory()
+    flights = FlightDirectory(NewsBell())
     for flight_id in ("ops-1", "lab-1"):
-        log: InMemoryEventLog[FlightEvent] = InMemoryEventLog(100, 3_600.0)
+        log: InMemoryEventLog[FlightEvent] = InMemoryEventLog(100, 3_600.0, news=flights.news)
         log.append(StatusChange(FlightState.LIVE, ""))
         flights.add(FlightRecord(flight_id, wall_clock_us(), log, FlightState.LIVE))
     control = FlightControl(
@@ -43,7 +44,7 @@ def tower(client_ca: TestAuthority | None = None) -> tuple[grpc.Server, int, Tes
         FakeNoLanes(),
         no_feed,
         Georeferencer(ConstantGeoid(0.0)),
-        lambda: InMemoryEventLog(100, 3_600.0),
+        lambda: InMemoryEventLog(100, 3_600.0, news=flights.news),
         wall_clock_us,
     )
     server = build_server(control, AccessPolicy(PARTNERS), subscriber_wait_s=0.05)
@@ -103,6 +104,30 @@ def test_a_partner_lists_only_the_flights_it_may_see(tls_tower) -> None:
             pb.ListFlightsRequest(), metadata=[("authorization", f"Bearer {OTHER_TOKEN}")]
         )
     assert [f.flight_id for f in listed.flights] == ["lab-1"]
+
+
+def test_a_subscription_to_every_flight_gets_only_the_partner_s_own(tls_tower) -> None:
+    port, authority = tls_tower
+    credentials = grpc.ssl_channel_credentials(root_certificates=authority.cert_pem)
+    metadata = [("authorization", f"Bearer {OTHER_TOKEN}")]
+    with grpc.secure_channel(f"localhost:{port}", credentials) as channel:
+        stub = pb_grpc.TowerStub(channel)
+        stream = stub.Subscribe(pb.SubscribeRequest(), metadata=metadata, timeout=10)
+        first = next(stream)
+        stream.cancel()
+        listed = stub.Subscribe(
+            pb.SubscribeRequest(flight_ids=["lab-1", "ops-1"]), metadata=metadata, timeout=10
+        )
+        with pytest.raises(grpc.RpcError) as error:
+            next(listed)
+        resumed = stub.Subscribe(
+            pb.SubscribeRequest(after_sequences={"ops-1": 0}), metadata=metadata, timeout=10
+        )
+        with pytest.raises(grpc.RpcError) as resume_error:
+            next(resumed)
+    assert first.flight_id == "lab-1"
+    assert error.value.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert resume_error.value.code() is grpc.StatusCode.PERMISSION_DENIED
 
 
 def test_a_client_that_does_not_trust_the_server_s_ca_cannot_connect(tls_tower) -> None:

@@ -17,6 +17,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 
 from domain.flight_events import FlightEvent, FlightState, FrameResult
 from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
+from drone_ai.adapters.event_log.news import NewsBell
 from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
@@ -31,13 +32,13 @@ EVENTS = 500
 
 @pytest.fixture
 def tower() -> Iterator[tuple[FlightDirectory, str]]:
-    flights = FlightDirectory()
+    flights = FlightDirectory(NewsBell())
     control = FlightControl(
         flights,
         FakeNoLanes(),
         no_feed,
         Georeferencer(ConstantGeoid(0.0)),
-        lambda: InMemoryEventLog(10_000, 3_600.0),
+        lambda: InMemoryEventLog(10_000, 3_600.0, news=flights.news),
         wall_clock_us,
     )
     server = build_server(control, subscriber_wait_s=0.05)
@@ -48,7 +49,7 @@ def tower() -> Iterator[tuple[FlightDirectory, str]]:
 
 
 def flight(flights: FlightDirectory, flight_id: str, max_events: int = 10_000) -> FlightRecord:
-    log: InMemoryEventLog[FlightEvent] = InMemoryEventLog(max_events, 3_600.0)
+    log: InMemoryEventLog[FlightEvent] = InMemoryEventLog(max_events, 3_600.0, news=flights.news)
     record = FlightRecord(flight_id, time.time_ns() // 1_000, log, FlightState.LIVE)
     flights.add(record)
     for n in range(EVENTS):
@@ -91,7 +92,16 @@ def test_evicted_events_come_first_as_a_gap_notice(tower) -> None:
     ("request_", "code", "words"),
     [
         (pb.SubscribeRequest(flight_ids=["nope"]), grpc.StatusCode.NOT_FOUND, "no such flight"),
-        (pb.SubscribeRequest(), grpc.StatusCode.INVALID_ARGUMENT, "exactly one flight"),
+        (
+            pb.SubscribeRequest(after_sequence=3),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "after_sequence: expected exactly one flight",
+        ),
+        (
+            pb.SubscribeRequest(flight_ids=["f1", "f2"], after_sequences={"f3": 1}),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "only flights listed",
+        ),
         (
             pb.SubscribeRequest(flight_ids=["f1"], after_sequence=EVENTS + 1),
             grpc.StatusCode.OUT_OF_RANGE,
@@ -103,7 +113,7 @@ def test_evicted_events_come_first_as_a_gap_notice(tower) -> None:
             "min_score",
         ),
     ],
-    ids=["unknown flight", "no flight", "sequence ahead", "score out of range"],
+    ids=["unknown flight", "resume without a flight", "stray resume", "ahead", "bad score"],
 )
 def test_bad_subscriptions_get_their_status_code(tower, request_, code, words) -> None:
     flights, address = tower
@@ -166,3 +176,36 @@ def test_a_stalled_subscriber_does_not_hold_up_another(tower) -> None:
         stalled.cancel()
     assert got == list(range(1, 4 * EVENTS + 1))
     assert elapsed_s < 10.0, elapsed_s
+
+
+def test_a_subscription_to_every_flight_takes_in_new_ones_and_resumes_each(tower) -> None:
+    flights, address = tower
+    flight(flights, "f1")
+    with grpc.insecure_channel(address) as channel:
+        stub = pb_grpc.TowerStub(channel)
+        stream = stub.Subscribe(pb.SubscribeRequest())  # every flight, now and later
+        got = [next(stream) for _ in range(EVENTS)]
+        flight(flights, "f2")  # starts while the subscriber waits
+        got += [next(stream) for _ in range(EVENTS)]
+        stream.cancel()
+        # Cut off: resume both flights from where this subscriber got to.
+        last = {"f1": 123, "f2": 45}
+        resumed = stub.Subscribe(pb.SubscribeRequest(after_sequences=last))
+        again = [next(resumed) for _ in range(2 * EVENTS - 123 - 45)]
+        resumed.cancel()
+    for flight_id in ("f1", "f2"):
+        assert [e.sequence for e in got if e.flight_id == flight_id] == list(range(1, EVENTS + 1))
+        sequences = [e.sequence for e in again if e.flight_id == flight_id]
+        assert sequences == list(range(last[flight_id] + 1, EVENTS + 1))
+
+
+def test_two_listed_flights_interleave_without_starving_one(tower) -> None:
+    flights, address = tower
+    flight(flights, "f1")
+    flight(flights, "f2")
+    with grpc.insecure_channel(address) as channel:
+        stream = pb_grpc.TowerStub(channel).Subscribe(pb.SubscribeRequest(flight_ids=["f2", "f1"]))
+        first_pages = [next(stream).flight_id for _ in range(400)]
+        stream.cancel()
+    # Each turn reads a page (256) of each flight: f2's events come before f1's are done.
+    assert set(first_pages) == {"f1", "f2"}

@@ -19,6 +19,7 @@ from domain.flight_events import (
     StatusChange,
 )
 from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
+from drone_ai.adapters.event_log.news import NewsBell
 from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.entrypoints.cli import EXIT_OK, EXIT_UNREADABLE, main
 from drone_ai.entrypoints.grpc.server import build_server
@@ -34,8 +35,8 @@ CAR = LocatedDetection(
 
 @pytest.fixture
 def address() -> Iterator[str]:
-    flights = FlightDirectory()
-    log: InMemoryEventLog[FlightEvent] = InMemoryEventLog(1_000, 3_600.0)
+    flights = FlightDirectory(NewsBell())
+    log: InMemoryEventLog[FlightEvent] = InMemoryEventLog(1_000, 3_600.0, news=flights.news)
     log.append(StatusChange(FlightState.LIVE, ""))
     for n in range(20):
         log.append(FrameResult(n, 0, None, (), (CAR,)))
@@ -46,7 +47,7 @@ def address() -> Iterator[str]:
         FakeNoLanes(),
         no_feed,
         Georeferencer(ConstantGeoid(0.0)),
-        lambda: InMemoryEventLog(10, 60.0),
+        lambda: InMemoryEventLog(10, 60.0, news=flights.news),
         wall_clock_us,
     )
     server: grpc.Server = build_server(control, subscriber_wait_s=0.05)

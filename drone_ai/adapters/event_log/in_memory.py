@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from domain.event_log import EventLog, LogRead
+from drone_ai.ports import EventNews
 
 T = TypeVar("T")
 
@@ -20,11 +21,17 @@ def wall_clock_us() -> int:
 
 class InMemoryEventLog(Generic[T]):
     def __init__(
-        self, max_events: int, max_age_s: float, clock: Callable[[], int] = wall_clock_us
+        self,
+        max_events: int,
+        max_age_s: float,
+        clock: Callable[[], int] = wall_clock_us,
+        news: EventNews | None = None,
     ) -> None:
+        """`news`, when given, is rung after each append (shared by the tower's logs)."""
         self._log: EventLog[T] = EventLog(max_events, round(max_age_s * 1e6))
         self._clock = clock
         self._changed = threading.Condition()
+        self._news = news
 
     @property
     def last_sequence(self) -> int:
@@ -36,6 +43,8 @@ class InMemoryEventLog(Generic[T]):
             # The clock is read under the lock, so that log times stay in order.
             sequence = self._log.append(self._clock(), event)
             self._changed.notify_all()
+        if self._news is not None:
+            self._news.ring()
         return sequence
 
     def read(self, after_sequence: int, limit: int, timeout_s: float = 0.0) -> LogRead[T]:

@@ -154,3 +154,23 @@ def event_filter(request: pb.SubscribeRequest) -> EventFilter:
         min_score=request.min_score,
         bounds=bounds,
     )
+
+
+def resume_points(request: pb.SubscribeRequest) -> dict[str, int]:
+    """Where each flight of a subscription resumes (flights not named: from the oldest held);
+    InvalidRequestError for resume points that do not fit the flights asked for."""
+    listed = list(dict.fromkeys(request.flight_ids))
+    points = dict(request.after_sequences)
+    if request.after_sequence:
+        if len(listed) != 1 or points:
+            raise InvalidRequestError(
+                f"after_sequence: expected exactly one flight in flight_ids and no "
+                f"after_sequences, got {len(listed)} flights and {len(points)} resume points"
+            )
+        return {listed[0]: request.after_sequence}
+    strays = sorted(set(points) - set(listed)) if listed else []
+    if strays:
+        raise InvalidRequestError(
+            f"after_sequences: expected only flights listed in flight_ids, got {strays}"
+        )
+    return points

@@ -1,10 +1,8 @@
 """The Tower service over gRPC: a thin layer from requests to the services and back, errors as
 status codes from one table (STYLE.md).
 
-In progress (issue 7): StartFlight, StopFlight, GetFlight, ListFlights and Subscribe work;
 ReplayFlight answers UNIMPLEMENTED until recording arrives (issue 8). Subscribe follows one
-flight per call for now (several or all flights are refused with INVALID_ARGUMENT, saying so).
-Start's record and detector_profile options are not acted on yet.
+flight by waiting on its log, several (or all the caller may see) through the tower's news.
 """
 
 from __future__ import annotations
@@ -17,6 +15,7 @@ import grpc
 from domain.access import Partner
 from domain.errors import InvalidValueError
 from domain.event_log import Gap
+from domain.flight_events import FlightEvent
 from drone_ai.entrypoints.grpc import mappers
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
@@ -30,10 +29,11 @@ from drone_ai.errors import (
     UnauthenticatedError,
     UnknownFlightError,
 )
+from drone_ai.ports import FlightEventLog
 from drone_ai.services.access import AccessPolicy
 from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightRecord
-from drone_ai.services.subscription import follow
+from drone_ai.services.subscription import follow, follow_flights
 
 
 class TowerServicer(pb_grpc.TowerServicer):
@@ -82,34 +82,59 @@ class TowerServicer(pb_grpc.TowerServicer):
         _unimplemented(context, "ReplayFlight arrives with recording and replay (issue 8)")
 
     def Subscribe(self, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-        self._partner(context)  # who asks comes before what is asked
-        if len(request.flight_ids) != 1:
-            _abort(
-                context,
-                grpc.StatusCode.INVALID_ARGUMENT,
-                f"flight_ids: expected exactly one flight for now, got {len(request.flight_ids)}",
-            )
-        self._allow(context, request.flight_ids[0])
-        record = self._find(request.flight_ids[0], context)
+        partner = self._partner(context)  # who asks comes before what is asked
         try:
             event_filter = mappers.event_filter(request)
+            resume = mappers.resume_points(request)
         except InvalidRequestError as exc:
             _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        listed = list(dict.fromkeys(request.flight_ids))
+        for flight_id in listed or list(resume):
+            self._require(context, partner, flight_id)
+            self._find(flight_id, context)
+        if len(listed) == 1:
+            record = self._find(listed[0], context)
+            one = follow(
+                record.log, resume.get(record.flight_id, 0), event_filter, wait_s=self._wait_s
+            )
+            items: Iterator[tuple[str, Any] | None] = (
+                None if item is None else (record.flight_id, item) for item in one
+            )
+        else:
+            items = follow_flights(
+                lambda: self._logs(partner, listed),
+                self._flights.news,
+                resume,
+                event_filter,
+                wait_s=self._wait_s,
+            )
         try:
-            items = follow(record.log, request.after_sequence, event_filter, wait_s=self._wait_s)
             for item in items:
                 if not context.is_active():
                     return
                 if item is None:
                     continue  # no news: looked again whether the subscriber is still there
-                if isinstance(item, Gap):
-                    yield mappers.gap_notice(record.flight_id, item)
+                flight_id, logged = item
+                if isinstance(logged, Gap):
+                    yield mappers.gap_notice(flight_id, logged)
                 else:
-                    yield mappers.flight_event(record.flight_id, item)
+                    yield mappers.flight_event(flight_id, logged)
         except InvalidValueError as exc:
             _abort(context, grpc.StatusCode.OUT_OF_RANGE, str(exc))
         except SubscriberBehindError as exc:
             _abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+
+    def _logs(
+        self, partner: Partner | None, listed: list[str]
+    ) -> list[tuple[str, FlightEventLog[FlightEvent]]]:
+        """The logs a subscription follows now: those listed, or every flight it may see."""
+        if listed:
+            records = [r for r in map(self._flights.get, listed) if r is not None]
+        else:
+            records = [
+                r for r in self._flights.all() if partner is None or partner.may_see(r.flight_id)
+            ]
+        return [(r.flight_id, r.log) for r in records]
 
     def _partner(self, context: grpc.ServicerContext) -> Partner | None:
         """The calling partner, or None when access is open; aborts UNAUTHENTICATED."""
@@ -124,7 +149,11 @@ class TowerServicer(pb_grpc.TowerServicer):
 
     def _allow(self, context: grpc.ServicerContext, flight_id: str) -> None:
         """Aborts UNAUTHENTICATED or PERMISSION_DENIED unless the caller may use the flight."""
-        partner = self._partner(context)
+        self._require(context, self._partner(context), flight_id)
+
+    @staticmethod
+    def _require(context: grpc.ServicerContext, partner: Partner | None, flight_id: str) -> None:
+        """Aborts PERMISSION_DENIED unless the (authenticated) partner may use the flight."""
         if partner is None:
             return
         try:

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0btower.proto\x12\x11\x64rone_ai.tower.v1\"{\n\x12StartFlightRequest\x12\x11\n\tflight_id\x18\x01 \x01(\t\x12\x11\n\tvideo_uri\x18\x02 \x01(\t\x12\x15\n\rtelemetry_uri\x18\x03 \x01(\t\x12\x18\n\x10\x64\x65tector_profile\x18\x04 \x01(\t\x12\x0e\n\x06record\x18\x05 \x01(\x08\"&\n\x11StopFlightRequest\x12\x11\n\tflight_id\x18\x01 \x01(\t\"%\n\x10GetFlightRequest\x12\x11\n\tflight_id\x18\x01 \x01(\t\"\x14\n\x12ListFlightsRequest\"A\n\x13ListFlightsResponse\x12*\n\x07\x66lights\x18\x01 \x03(\x0b\x32\x19.drone_ai.tower.v1.Flight\"M\n\x13ReplayFlightRequest\x12\x14\n\x0crecording_id\x18\x01 \x01(\t\x12\x11\n\tflight_id\x18\x02 \x01(\t\x12\r\n\x05speed\x18\x03 \x01(\x01\"\xb4\x01\n\x06\x46light\x12\x11\n\tflight_id\x18\x01 \x01(\t\x12-\n\x05state\x18\x02 \x01(\x0e\x32\x1e.drone_ai.tower.v1.FlightState\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x12\n\nstarted_us\x18\x04 \x01(\x03\x12\x15\n\rlast_sequence\x18\x05 \x01(\x04\x12-\n\x05stats\x18\x06 \x01(\x0b\x32\x1e.drone_ai.tower.v1.FlightStats\"\xd8\x02\n\x0b\x46lightStats\x12\x17\n\x0f\x66rames_received\x18\x01 \x01(\x04\x12\x18\n\x10\x66rames_processed\x18\x02 \x01(\x04\x12\x13\n\x0b\x66rames_shed\x18\x03 \x01(\x04\x12\x16\n\x0e\x66rames_dropped\x18\x04 \x01(\x04\x12\x15\n\rframes_failed\x18\x05 \x01(\x04\x12Q\n\x12telemetry_rejected\x18\x06 \x03(\x0b\x32\x35.drone_ai.tower.v1.FlightStats.TelemetryRejectedEntry\x12\x14\n\x0creceived_fps\x18\x07 \x01(\x01\x12\x15\n\rprocessed_fps\x18\x08 \x01(\x01\x12\x18\n\x10telemetry_age_us\x18\t \x01(\x03\x1a\x38\n\x16TelemetryRejectedEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\"\xba\x01\n\x10SubscribeRequest\x12\x12\n\nflight_ids\x18\x01 \x03(\t\x12+\n\x05kinds\x18\x02 \x03(\x0e\x32\x1c.drone_ai.tower.v1.EventKind\x12\x0f\n\x07\x63lasses\x18\x03 \x03(\t\x12\x11\n\tmin_score\x18\x04 \x01(\x02\x12)\n\x06\x62ounds\x18\x05 \x01(\x0b\x32\x19.drone_ai.tower.v1.GeoBox\x12\x16\n\x0e\x61\x66ter_sequence\x18\x06 \x01(\x04\"\x90\x02\n\x0b\x46lightEvent\x12\x11\n\tflight_id\x18\x01 \x01(\t\x12\x10\n\x08sequence\x18\x02 \x01(\x04\x12\x11\n\tlogged_us\x18\x03 \x01(\x03\x12/\n\x05\x66rame\x18\x04 \x01(\x0b\x32\x1e.drone_ai.tower.v1.FrameResultH\x00\x12/\n\x05track\x18\x05 \x01(\x0b\x32\x1e.drone_ai.tower.v1.TrackUpdateH\x00\x12\x31\n\x06status\x18\x06 \x01(\x0b\x32\x1f.drone_ai.tower.v1.StatusChangeH\x00\x12+\n\x03gap\x18\x07 \x01(\x0b\x32\x1c.drone_ai.tower.v1.GapNoticeH\x00\x42\x07\n\x05\x65vent\"\xe4\x01\n\x0b\x46rameResult\x12\x15\n\rframe_time_us\x18\x01 \x01(\x03\x12\x18\n\x10telemetry_age_us\x18\x02 \x01(\x03\x12-\n\x08platform\x18\x03 \x01(\x0b\x32\x1b.drone_ai.tower.v1.GeoPoint\x12.\n\tfootprint\x18\x04 \x03(\x0b\x32\x1b.drone_ai.tower.v1.GeoPoint\x12\x30\n\ndetections\x18\x05 \x03(\x0b\x32\x1c.drone_ai.tower.v1.Detection\x12\x13\n\x0breceived_us\x18\x06 \x01(\x03\"\xde\x01\n\tDetection\x12(\n\x03\x62ox\x18\x01 \x01(\x0b\x32\x1b.drone_ai.tower.v1.PixelBox\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x02\x12\x10\n\x08track_id\x18\x04 \x01(\x04\x12-\n\x08position\x18\x05 \x01(\x0b\x32\x1b.drone_ai.tower.v1.GeoPoint\x12\x1a\n\x12horizontal_error_m\x18\x06 \x01(\x01\x12,\n\x06method\x18\x07 \x01(\x0e\x32\x1c.drone_ai.tower.v1.GeoMethod\"\x89\x02\n\x0bTrackUpdate\x12\x10\n\x08track_id\x18\x01 \x01(\x04\x12\r\n\x05label\x18\x02 \x01(\t\x12,\n\x05state\x18\x03 \x01(\x0e\x32\x1d.drone_ai.tower.v1.TrackState\x12\x15\n\rframe_time_us\x18\x04 \x01(\x03\x12(\n\x03\x62ox\x18\x05 \x01(\x0b\x32\x1b.drone_ai.tower.v1.PixelBox\x12-\n\x08position\x18\x06 \x01(\x0b\x32\x1b.drone_ai.tower.v1.GeoPoint\x12\x14\n\x0chas_velocity\x18\x07 \x01(\x08\x12\x11\n\tspeed_m_s\x18\x08 \x01(\x01\x12\x12\n\ncourse_deg\x18\t \x01(\x01\"M\n\x0cStatusChange\x12-\n\x05state\x18\x01 \x01(\x0e\x32\x1e.drone_ai.tower.v1.FlightState\x12\x0e\n\x06\x64\x65tail\x18\x02 \x01(\t\"h\n\tGapNotice\x12\x16\n\x0e\x66irst_sequence\x18\x01 \x01(\x04\x12\x15\n\rlast_sequence\x18\x02 \x01(\x04\x12,\n\x06reason\x18\x03 \x01(\x0e\x32\x1c.drone_ai.tower.v1.GapReason\";\n\x08GeoPoint\x12\x0f\n\x07lat_deg\x18\x01 \x01(\x01\x12\x0f\n\x07lon_deg\x18\x02 \x01(\x01\x12\r\n\x05hae_m\x18\x03 \x01(\x01\"\\\n\x06GeoBox\x12\x13\n\x0bmin_lat_deg\x18\x01 \x01(\x01\x12\x13\n\x0bmin_lon_deg\x18\x02 \x01(\x01\x12\x13\n\x0bmax_lat_deg\x18\x03 \x01(\x01\x12\x13\n\x0bmax_lon_deg\x18\x04 \x01(\x01\"R\n\x08PixelBox\x12\x10\n\x08x_min_px\x18\x01 \x01(\x02\x12\x10\n\x08y_min_px\x18\x02 \x01(\x02\x12\x10\n\x08x_max_px\x18\x03 \x01(\x02\x12\x10\n\x08y_max_px\x18\x04 \x01(\x02*\xab\x01\n\x0b\x46lightState\x12\x1c\n\x18\x46LIGHT_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x46LIGHT_STATE_STARTING\x10\x01\x12\x15\n\x11\x46LIGHT_STATE_LIVE\x10\x02\x12\x19\n\x15\x46LIGHT_STATE_DEGRADED\x10\x03\x12\x18\n\x14\x46LIGHT_STATE_STOPPED\x10\x04\x12\x17\n\x13\x46LIGHT_STATE_FAILED\x10\x05*j\n\tEventKind\x12\x1a\n\x16\x45VENT_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10\x45VENT_KIND_FRAME\x10\x01\x12\x14\n\x10\x45VENT_KIND_TRACK\x10\x02\x12\x15\n\x11\x45VENT_KIND_STATUS\x10\x03*\x81\x01\n\tGeoMethod\x12\x1a\n\x16GEO_METHOD_UNSPECIFIED\x10\x00\x12\x1d\n\x19GEO_METHOD_POSE_ELLIPSOID\x10\x01\x12\x17\n\x13GEO_METHOD_POSE_DEM\x10\x02\x12 \n\x1cGEO_METHOD_CORNER_HOMOGRAPHY\x10\x03*q\n\nTrackState\x12\x1b\n\x17TRACK_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15TRACK_STATE_CONFIRMED\x10\x01\x12\x14\n\x10TRACK_STATE_LOST\x10\x02\x12\x15\n\x11TRACK_STATE_ENDED\x10\x03*a\n\tGapReason\x12\x1a\n\x16GAP_REASON_UNSPECIFIED\x10\x00\x12\x16\n\x12GAP_REASON_EVICTED\x10\x01\x12 \n\x1cGAP_REASON_SUBSCRIBER_BEHIND\x10\x02\x32\xf9\x03\n\x05Tower\x12O\n\x0bStartFlight\x12%.drone_ai.tower.v1.StartFlightRequest\x1a\x19.drone_ai.tower.v1.Flight\x12M\n\nStopFlight\x12$.drone_ai.tower.v1.StopFlightRequest\x1a\x19.drone_ai.tower.v1.Flight\x12\\\n\x0bListFlights\x12%.drone_ai.tower.v1.ListFlightsRequest\x1a&.drone_ai.tower.v1.ListFlightsResponse\x12K\n\tGetFlight\x12#.drone_ai.tower.v1.GetFlightRequest\x1a\x19.drone_ai.tower.v1.Flight\x12R\n\tSubscribe\x12#.drone_ai.tower.v1.SubscribeRequest\x1a\x1e.drone_ai.tower.v1.FlightEvent0\x01\x12Q\n\x0cReplayFlight\x12&.drone_ai.tower.v1.ReplayFlightRequest\x1a\x19.drone_ai.tower.v1.Flightb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0btower.proto\x12\x11\x64rone_ai.tower.v1\"{\n\x12StartFlightRequest\x12\x11\n\tflight_id\x18\x01 \x01(\t\x12\x11\n\tvideo_uri\x18\x02 \x01(\t\x12\x15\n\rtelemetry_uri\x18\x03 \x01(\t\x12\x18\n\x10\x64\x65tector_profile\x18\x04 \x01(\t\x12\x0e\n\x06record\x18\x05 \x01(\x08\"&\n\x11StopFlightRequest\x12\x11\n\tflight_id\x18\x01 \x01(\t\"%\n\x10GetFlightRequest\x12\x11\n\tflight_id\x18\x01 \x01(\t\"\x14\n\x12ListFlightsRequest\"A\n\x13ListFlightsResponse\x12*\n\x07\x66lights\x18\x01 \x03(\x0b\x32\x19.drone_ai.tower.v1.Flight\"M\n\x13ReplayFlightRequest\x12\x14\n\x0crecording_id\x18\x01 \x01(\t\x12\x11\n\tflight_id\x18\x02 \x01(\t\x12\r\n\x05speed\x18\x03 \x01(\x01\"\xb4\x01\n\x06\x46light\x12\x11\n\tflight_id\x18\x01 \x01(\t\x12-\n\x05state\x18\x02 \x01(\x0e\x32\x1e.drone_ai.tower.v1.FlightState\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x12\n\nstarted_us\x18\x04 \x01(\x03\x12\x15\n\rlast_sequence\x18\x05 \x01(\x04\x12-\n\x05stats\x18\x06 \x01(\x0b\x32\x1e.drone_ai.tower.v1.FlightStats\"\xd8\x02\n\x0b\x46lightStats\x12\x17\n\x0f\x66rames_received\x18\x01 \x01(\x04\x12\x18\n\x10\x66rames_processed\x18\x02 \x01(\x04\x12\x13\n\x0b\x66rames_shed\x18\x03 \x01(\x04\x12\x16\n\x0e\x66rames_dropped\x18\x04 \x01(\x04\x12\x15\n\rframes_failed\x18\x05 \x01(\x04\x12Q\n\x12telemetry_rejected\x18\x06 \x03(\x0b\x32\x35.drone_ai.tower.v1.FlightStats.TelemetryRejectedEntry\x12\x14\n\x0creceived_fps\x18\x07 \x01(\x01\x12\x15\n\rprocessed_fps\x18\x08 \x01(\x01\x12\x18\n\x10telemetry_age_us\x18\t \x01(\x03\x1a\x38\n\x16TelemetryRejectedEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\"\xc3\x02\n\x10SubscribeRequest\x12\x12\n\nflight_ids\x18\x01 \x03(\t\x12+\n\x05kinds\x18\x02 \x03(\x0e\x32\x1c.drone_ai.tower.v1.EventKind\x12\x0f\n\x07\x63lasses\x18\x03 \x03(\t\x12\x11\n\tmin_score\x18\x04 \x01(\x02\x12)\n\x06\x62ounds\x18\x05 \x01(\x0b\x32\x19.drone_ai.tower.v1.GeoBox\x12\x16\n\x0e\x61\x66ter_sequence\x18\x06 \x01(\x04\x12P\n\x0f\x61\x66ter_sequences\x18\x07 \x03(\x0b\x32\x37.drone_ai.tower.v1.SubscribeRequest.AfterSequencesEntry\x1a\x35\n\x13\x41\x66terSequencesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\"\x90\x02\n\x0b\x46lightEvent\x12\x11\n\tflight_id\x18\x01 \x01(\t\x12\x10\n\x08sequence\x18\x02 \x01(\x04\x12\x11\n\tlogged_us\x18\x03 \x01(\x03\x12/\n\x05\x66rame\x18\x04 \x01(\x0b\x32\x1e.drone_ai.tower.v1.FrameResultH\x00\x12/\n\x05track\x18\x05 \x01(\x0b\x32\x1e.drone_ai.tower.v1.TrackUpdateH\x00\x12\x31\n\x06status\x18\x06 \x01(\x0b\x32\x1f.drone_ai.tower.v1.StatusChangeH\x00\x12+\n\x03gap\x18\x07 \x01(\x0b\x32\x1c.drone_ai.tower.v1.GapNoticeH\x00\x42\x07\n\x05\x65vent\"\xe4\x01\n\x0b\x46rameResult\x12\x15\n\rframe_time_us\x18\x01 \x01(\x03\x12\x18\n\x10telemetry_age_us\x18\x02 \x01(\x03\x12-\n\x08platform\x18\x03 \x01(\x0b\x32\x1b.drone_ai.tower.v1.GeoPoint\x12.\n\tfootprint\x18\x04 \x03(\x0b\x32\x1b.drone_ai.tower.v1.GeoPoint\x12\x30\n\ndetections\x18\x05 \x03(\x0b\x32\x1c.drone_ai.tower.v1.Detection\x12\x13\n\x0breceived_us\x18\x06 \x01(\x03\"\xde\x01\n\tDetection\x12(\n\x03\x62ox\x18\x01 \x01(\x0b\x32\x1b.drone_ai.tower.v1.PixelBox\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x02\x12\x10\n\x08track_id\x18\x04 \x01(\x04\x12-\n\x08position\x18\x05 \x01(\x0b\x32\x1b.drone_ai.tower.v1.GeoPoint\x12\x1a\n\x12horizontal_error_m\x18\x06 \x01(\x01\x12,\n\x06method\x18\x07 \x01(\x0e\x32\x1c.drone_ai.tower.v1.GeoMethod\"\x89\x02\n\x0bTrackUpdate\x12\x10\n\x08track_id\x18\x01 \x01(\x04\x12\r\n\x05label\x18\x02 \x01(\t\x12,\n\x05state\x18\x03 \x01(\x0e\x32\x1d.drone_ai.tower.v1.TrackState\x12\x15\n\rframe_time_us\x18\x04 \x01(\x03\x12(\n\x03\x62ox\x18\x05 \x01(\x0b\x32\x1b.drone_ai.tower.v1.PixelBox\x12-\n\x08position\x18\x06 \x01(\x0b\x32\x1b.drone_ai.tower.v1.GeoPoint\x12\x14\n\x0chas_velocity\x18\x07 \x01(\x08\x12\x11\n\tspeed_m_s\x18\x08 \x01(\x01\x12\x12\n\ncourse_deg\x18\t \x01(\x01\"M\n\x0cStatusChange\x12-\n\x05state\x18\x01 \x01(\x0e\x32\x1e.drone_ai.tower.v1.FlightState\x12\x0e\n\x06\x64\x65tail\x18\x02 \x01(\t\"h\n\tGapNotice\x12\x16\n\x0e\x66irst_sequence\x18\x01 \x01(\x04\x12\x15\n\rlast_sequence\x18\x02 \x01(\x04\x12,\n\x06reason\x18\x03 \x01(\x0e\x32\x1c.drone_ai.tower.v1.GapReason\";\n\x08GeoPoint\x12\x0f\n\x07lat_deg\x18\x01 \x01(\x01\x12\x0f\n\x07lon_deg\x18\x02 \x01(\x01\x12\r\n\x05hae_m\x18\x03 \x01(\x01\"\\\n\x06GeoBox\x12\x13\n\x0bmin_lat_deg\x18\x01 \x01(\x01\x12\x13\n\x0bmin_lon_deg\x18\x02 \x01(\x01\x12\x13\n\x0bmax_lat_deg\x18\x03 \x01(\x01\x12\x13\n\x0bmax_lon_deg\x18\x04 \x01(\x01\"R\n\x08PixelBox\x12\x10\n\x08x_min_px\x18\x01 \x01(\x02\x12\x10\n\x08y_min_px\x18\x02 \x01(\x02\x12\x10\n\x08x_max_px\x18\x03 \x01(\x02\x12\x10\n\x08y_max_px\x18\x04 \x01(\x02*\xab\x01\n\x0b\x46lightState\x12\x1c\n\x18\x46LIGHT_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x46LIGHT_STATE_STARTING\x10\x01\x12\x15\n\x11\x46LIGHT_STATE_LIVE\x10\x02\x12\x19\n\x15\x46LIGHT_STATE_DEGRADED\x10\x03\x12\x18\n\x14\x46LIGHT_STATE_STOPPED\x10\x04\x12\x17\n\x13\x46LIGHT_STATE_FAILED\x10\x05*j\n\tEventKind\x12\x1a\n\x16\x45VENT_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10\x45VENT_KIND_FRAME\x10\x01\x12\x14\n\x10\x45VENT_KIND_TRACK\x10\x02\x12\x15\n\x11\x45VENT_KIND_STATUS\x10\x03*\x81\x01\n\tGeoMethod\x12\x1a\n\x16GEO_METHOD_UNSPECIFIED\x10\x00\x12\x1d\n\x19GEO_METHOD_POSE_ELLIPSOID\x10\x01\x12\x17\n\x13GEO_METHOD_POSE_DEM\x10\x02\x12 \n\x1cGEO_METHOD_CORNER_HOMOGRAPHY\x10\x03*q\n\nTrackState\x12\x1b\n\x17TRACK_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15TRACK_STATE_CONFIRMED\x10\x01\x12\x14\n\x10TRACK_STATE_LOST\x10\x02\x12\x15\n\x11TRACK_STATE_ENDED\x10\x03*a\n\tGapReason\x12\x1a\n\x16GAP_REASON_UNSPECIFIED\x10\x00\x12\x16\n\x12GAP_REASON_EVICTED\x10\x01\x12 \n\x1cGAP_REASON_SUBSCRIBER_BEHIND\x10\x02\x32\xf9\x03\n\x05Tower\x12O\n\x0bStartFlight\x12%.drone_ai.tower.v1.StartFlightRequest\x1a\x19.drone_ai.tower.v1.Flight\x12M\n\nStopFlight\x12$.drone_ai.tower.v1.StopFlightRequest\x1a\x19.drone_ai.tower.v1.Flight\x12\\\n\x0bListFlights\x12%.drone_ai.tower.v1.ListFlightsRequest\x1a&.drone_ai.tower.v1.ListFlightsResponse\x12K\n\tGetFlight\x12#.drone_ai.tower.v1.GetFlightRequest\x1a\x19.drone_ai.tower.v1.Flight\x12R\n\tSubscribe\x12#.drone_ai.tower.v1.SubscribeRequest\x1a\x1e.drone_ai.tower.v1.FlightEvent0\x01\x12Q\n\x0cReplayFlight\x12&.drone_ai.tower.v1.ReplayFlightRequest\x1a\x19.drone_ai.tower.v1.Flightb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,16 +33,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_FLIGHTSTATS_TELEMETRYREJECTEDENTRY']._loaded_options = None
   _globals['_FLIGHTSTATS_TELEMETRYREJECTEDENTRY']._serialized_options = b'8\001'
-  _globals['_FLIGHTSTATE']._serialized_start=2549
-  _globals['_FLIGHTSTATE']._serialized_end=2720
-  _globals['_EVENTKIND']._serialized_start=2722
-  _globals['_EVENTKIND']._serialized_end=2828
-  _globals['_GEOMETHOD']._serialized_start=2831
-  _globals['_GEOMETHOD']._serialized_end=2960
-  _globals['_TRACKSTATE']._serialized_start=2962
-  _globals['_TRACKSTATE']._serialized_end=3075
-  _globals['_GAPREASON']._serialized_start=3077
-  _globals['_GAPREASON']._serialized_end=3174
+  _globals['_SUBSCRIBEREQUEST_AFTERSEQUENCESENTRY']._loaded_options = None
+  _globals['_SUBSCRIBEREQUEST_AFTERSEQUENCESENTRY']._serialized_options = b'8\001'
+  _globals['_FLIGHTSTATE']._serialized_start=2686
+  _globals['_FLIGHTSTATE']._serialized_end=2857
+  _globals['_EVENTKIND']._serialized_start=2859
+  _globals['_EVENTKIND']._serialized_end=2965
+  _globals['_GEOMETHOD']._serialized_start=2968
+  _globals['_GEOMETHOD']._serialized_end=3097
+  _globals['_TRACKSTATE']._serialized_start=3099
+  _globals['_TRACKSTATE']._serialized_end=3212
+  _globals['_GAPREASON']._serialized_start=3214
+  _globals['_GAPREASON']._serialized_end=3311
   _globals['_STARTFLIGHTREQUEST']._serialized_start=34
   _globals['_STARTFLIGHTREQUEST']._serialized_end=157
   _globals['_STOPFLIGHTREQUEST']._serialized_start=159
@@ -62,25 +64,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_FLIGHTSTATS_TELEMETRYREJECTEDENTRY']._serialized_start=878
   _globals['_FLIGHTSTATS_TELEMETRYREJECTEDENTRY']._serialized_end=934
   _globals['_SUBSCRIBEREQUEST']._serialized_start=937
-  _globals['_SUBSCRIBEREQUEST']._serialized_end=1123
-  _globals['_FLIGHTEVENT']._serialized_start=1126
-  _globals['_FLIGHTEVENT']._serialized_end=1398
-  _globals['_FRAMERESULT']._serialized_start=1401
-  _globals['_FRAMERESULT']._serialized_end=1629
-  _globals['_DETECTION']._serialized_start=1632
-  _globals['_DETECTION']._serialized_end=1854
-  _globals['_TRACKUPDATE']._serialized_start=1857
-  _globals['_TRACKUPDATE']._serialized_end=2122
-  _globals['_STATUSCHANGE']._serialized_start=2124
-  _globals['_STATUSCHANGE']._serialized_end=2201
-  _globals['_GAPNOTICE']._serialized_start=2203
-  _globals['_GAPNOTICE']._serialized_end=2307
-  _globals['_GEOPOINT']._serialized_start=2309
-  _globals['_GEOPOINT']._serialized_end=2368
-  _globals['_GEOBOX']._serialized_start=2370
-  _globals['_GEOBOX']._serialized_end=2462
-  _globals['_PIXELBOX']._serialized_start=2464
-  _globals['_PIXELBOX']._serialized_end=2546
-  _globals['_TOWER']._serialized_start=3177
-  _globals['_TOWER']._serialized_end=3682
+  _globals['_SUBSCRIBEREQUEST']._serialized_end=1260
+  _globals['_SUBSCRIBEREQUEST_AFTERSEQUENCESENTRY']._serialized_start=1207
+  _globals['_SUBSCRIBEREQUEST_AFTERSEQUENCESENTRY']._serialized_end=1260
+  _globals['_FLIGHTEVENT']._serialized_start=1263
+  _globals['_FLIGHTEVENT']._serialized_end=1535
+  _globals['_FRAMERESULT']._serialized_start=1538
+  _globals['_FRAMERESULT']._serialized_end=1766
+  _globals['_DETECTION']._serialized_start=1769
+  _globals['_DETECTION']._serialized_end=1991
+  _globals['_TRACKUPDATE']._serialized_start=1994
+  _globals['_TRACKUPDATE']._serialized_end=2259
+  _globals['_STATUSCHANGE']._serialized_start=2261
+  _globals['_STATUSCHANGE']._serialized_end=2338
+  _globals['_GAPNOTICE']._serialized_start=2340
+  _globals['_GAPNOTICE']._serialized_end=2444
+  _globals['_GEOPOINT']._serialized_start=2446
+  _globals['_GEOPOINT']._serialized_end=2505
+  _globals['_GEOBOX']._serialized_start=2507
+  _globals['_GEOBOX']._serialized_end=2599
+  _globals['_PIXELBOX']._serialized_start=2601
+  _globals['_PIXELBOX']._serialized_end=2683
+  _globals['_TOWER']._serialized_start=3314
+  _globals['_TOWER']._serialized_end=3819
 # @@protoc_insertion_point(module_scope)

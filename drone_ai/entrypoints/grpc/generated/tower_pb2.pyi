@@ -156,20 +156,29 @@ class FlightStats(_message.Message):
     def __init__(self, frames_received: _Optional[int] = ..., frames_processed: _Optional[int] = ..., frames_shed: _Optional[int] = ..., frames_dropped: _Optional[int] = ..., frames_failed: _Optional[int] = ..., telemetry_rejected: _Optional[_Mapping[str, int]] = ..., received_fps: _Optional[float] = ..., processed_fps: _Optional[float] = ..., telemetry_age_us: _Optional[int] = ...) -> None: ...
 
 class SubscribeRequest(_message.Message):
-    __slots__ = ("flight_ids", "kinds", "classes", "min_score", "bounds", "after_sequence")
+    __slots__ = ("flight_ids", "kinds", "classes", "min_score", "bounds", "after_sequence", "after_sequences")
+    class AfterSequencesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
     FLIGHT_IDS_FIELD_NUMBER: _ClassVar[int]
     KINDS_FIELD_NUMBER: _ClassVar[int]
     CLASSES_FIELD_NUMBER: _ClassVar[int]
     MIN_SCORE_FIELD_NUMBER: _ClassVar[int]
     BOUNDS_FIELD_NUMBER: _ClassVar[int]
     AFTER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_SEQUENCES_FIELD_NUMBER: _ClassVar[int]
     flight_ids: _containers.RepeatedScalarFieldContainer[str]
     kinds: _containers.RepeatedScalarFieldContainer[EventKind]
     classes: _containers.RepeatedScalarFieldContainer[str]
     min_score: float
     bounds: GeoBox
     after_sequence: int
-    def __init__(self, flight_ids: _Optional[_Iterable[str]] = ..., kinds: _Optional[_Iterable[_Union[EventKind, str]]] = ..., classes: _Optional[_Iterable[str]] = ..., min_score: _Optional[float] = ..., bounds: _Optional[_Union[GeoBox, _Mapping]] = ..., after_sequence: _Optional[int] = ...) -> None: ...
+    after_sequences: _containers.ScalarMap[str, int]
+    def __init__(self, flight_ids: _Optional[_Iterable[str]] = ..., kinds: _Optional[_Iterable[_Union[EventKind, str]]] = ..., classes: _Optional[_Iterable[str]] = ..., min_score: _Optional[float] = ..., bounds: _Optional[_Union[GeoBox, _Mapping]] = ..., after_sequence: _Optional[int] = ..., after_sequences: _Optional[_Mapping[str, int]] = ...) -> None: ...
 
 class FlightEvent(_message.Message):
     __slots__ = ("flight_id", "sequence", "logged_us", "frame", "track", "status", "gap")

@@ -101,9 +101,11 @@ class TowerServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def Subscribe(self, request, context):
-        """Events of the flights asked for, in sequence order per flight, as they happen. Resume
-        with after_sequence: every event still held after it comes exactly once; events that
-        were evicted come as one GapNotice first.
+        """Events of the flights asked for (one, several, or every flight the caller may see, new
+        ones included), in sequence order per flight, as they happen; flights interleave. Resume
+        with after_sequence (one flight) or after_sequences (several): every event still held
+        after it comes exactly once; events that were evicted come as one GapNotice first.
+        NOT_FOUND / PERMISSION_DENIED when a listed flight does not exist / is not the caller's.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

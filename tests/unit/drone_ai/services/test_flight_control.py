@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
+from drone_ai.adapters.event_log.news import NewsBell
 from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.errors import InvalidRequestError, SourceError
 from drone_ai.ports import DetectionLane, FlightFeed
@@ -28,12 +29,13 @@ def unreadable(video_uri: str, telemetry_uri: str) -> FlightFeed:
 
 
 def control(lanes: FakeLanes) -> FlightControl:
+    flights = FlightDirectory(NewsBell())
     return FlightControl(
-        FlightDirectory(),
+        flights,
         lanes,
         unreadable,
         Georeferencer(ConstantGeoid(0.0)),
-        lambda: InMemoryEventLog(10, 60.0),
+        lambda: InMemoryEventLog(10, 60.0, news=flights.news),
         wall_clock_us,
     )
 
