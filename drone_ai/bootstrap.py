@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
+from wsgiref.simple_server import WSGIServer
 
 from domain.flight_events import FlightEvent
 from domain.georeference import GroundLimits
@@ -26,6 +27,7 @@ from drone_ai.adapters.geoid.egm96 import ConstantGeoid, Egm96Geoid
 from drone_ai.adapters.klv.files import KlvFileTelemetrySource
 from drone_ai.adapters.klv.policy import DecodePolicy
 from drone_ai.adapters.klv.udp import KlvUdpTelemetrySource
+from drone_ai.adapters.metrics.prometheus import PrometheusMetrics, serve_metrics
 from drone_ai.adapters.simulator.files import Progress, write_files
 from drone_ai.adapters.simulator.flight import SimulatedFlight
 from drone_ai.adapters.simulator.live import LiveFlight
@@ -45,11 +47,13 @@ from drone_ai.ports import (
     FlightFeed,
     GeoidModel,
     TerrainModel,
+    TowerMetrics,
 )
 from drone_ai.services.access import AccessPolicy
 from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightDirectory
 from drone_ai.services.georeferencing import Georeferencer, GeoreferencingPolicy
+from drone_ai.services.rate_limit import RequestLimiter
 
 SAMPLE_FLIGHT = "aphill_klv_10s.ts"
 
@@ -162,9 +166,11 @@ def feed_opener(settings: Settings, telemetry_idle_s: float = 30.0) -> FeedOpene
     return open_feed
 
 
-def flight_control(settings: Settings, lanes: DetectionLanes) -> FlightControl:
+def flight_control(
+    settings: Settings, lanes: DetectionLanes, metrics: TowerMetrics | None = None
+) -> FlightControl:
     """Flights started from URIs, detected in `lanes`, logged in memory, listed in a new
-    directory (`.flights`)."""
+    directory (`.flights`), reporting to `metrics` (none: not collected)."""
 
     news = NewsBell()
 
@@ -180,7 +186,25 @@ def flight_control(settings: Settings, lanes: DetectionLanes) -> FlightControl:
         georeferencer(settings),
         new_log,
         wall_clock_us,
+        metrics,
     )
+
+
+def tower_metrics() -> PrometheusMetrics:
+    return PrometheusMetrics()
+
+
+def metrics_endpoint(settings: Settings, metrics: PrometheusMetrics) -> WSGIServer | None:
+    """The metrics served as configured (over HTTPS with the API's certificate), or None."""
+    if not settings.metrics_listen:
+        return None
+    return serve_metrics(
+        settings.metrics_listen, metrics, settings.tls_cert_path, settings.tls_key_path
+    )
+
+
+def request_limiter(settings: Settings) -> RequestLimiter:
+    return RequestLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
 
 
 def access_policy(settings: Settings) -> AccessPolicy | None:

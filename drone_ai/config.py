@@ -31,6 +31,11 @@ class DetectorBackend(enum.Enum):
     NONE = "none"  # finds nothing: footprints and platform only, or measuring the tower
 
 
+class LogFormat(enum.Enum):
+    JSON = "json"
+    TEXT = "text"
+
+
 class DemDatum(enum.Enum):
     GEOID = "geoid"
     ELLIPSOID = "ellipsoid"
@@ -84,6 +89,15 @@ class Settings:
     # Each flight's event log keeps at most this many events, none older than this.
     event_log_max_events: int = 100_000
     event_log_max_age_s: float = 600.0
+    # Requests a second per partner (or per address, for callers not authenticated), with
+    # bursts of up to rate_limit_burst; past it, RESOURCE_EXHAUSTED.
+    rate_limit_per_s: float = 20.0
+    rate_limit_burst: int = 100
+    # Prometheus metrics over HTTP at host:port ("" for none); beyond loopback only with TLS
+    # (the TLS_* files) or ALLOW_PLAINTEXT_REMOTE, like the API.
+    metrics_listen: str = "127.0.0.1:9464"
+    # Log lines: one JSON object each (for log shippers), or plain text for people.
+    log_format: LogFormat = LogFormat.JSON
 
     def __post_init__(self) -> None:
         if not 32 <= self.klv_max_packet_bytes <= 16 * 1024 * 1024:
@@ -123,6 +137,8 @@ class Settings:
             ("detect_worker_timeout_s", 0.0 < self.detect_worker_timeout_s <= 3600.0, "(0, 3600]"),
             ("event_log_max_events", 1 <= self.event_log_max_events <= 10_000_000, "1 to 1e7"),
             ("event_log_max_age_s", 0.0 < self.event_log_max_age_s <= 86_400.0, "(0, 86400]"),
+            ("rate_limit_per_s", 0.0 < self.rate_limit_per_s <= 1e6, "(0, 1e6]"),
+            ("rate_limit_burst", 1 <= self.rate_limit_burst <= 1_000_000, "1 to 1e6"),
         )
         for name, holds, expected in ranges:
             if not holds:
@@ -226,4 +242,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "partners_path": Path,
     "event_log_max_events": _integer,
     "event_log_max_age_s": _number,
+    "rate_limit_per_s": _number,
+    "rate_limit_burst": _integer,
+    "metrics_listen": str,
+    "log_format": _choice(LogFormat),
 }

@@ -120,6 +120,10 @@ class SubscriberBehindError(DroneAIError):
     is ended (RESOURCE_EXHAUSTED over gRPC) rather than fed a trickle of gap notices."""
 
 
+class RateLimitedError(DroneAIError):
+    """A caller sent requests faster than its configured rate (RESOURCE_EXHAUSTED)."""
+
+
 class FlightExistsError(DroneAIError):
     """A flight was started with an id another flight has (ALREADY_EXISTS over gRPC)."""
 

@@ -63,6 +63,14 @@ class FlightFeed(Protocol):
     def events(self) -> Iterator[Frame | TelemetrySample]: ...
 
 
+@runtime_checkable
+class DropCounting(Protocol):
+    """A live feed that drops its oldest items when the tower falls behind, and counts them."""
+
+    @property
+    def dropped(self) -> int: ...
+
+
 class Detector(Protocol):
     """Detections for a batch of frames (BGR images), one list per image, in order."""
 
@@ -152,3 +160,32 @@ class FeedOpener(Protocol):
     """Opens a flight's inputs from the URIs a partner gave; SourceError when it cannot."""
 
     def __call__(self, video_uri: str, telemetry_uri: str) -> FlightFeed: ...
+
+
+class TowerMetrics(Protocol):
+    """What the tower reports of itself (DESIGN.md: observability); every call is cheap and
+    never fails the caller. Flight ids are labels: there are few flights, many frames."""
+
+    def frame_received(self, flight_id: str, telemetry_age_s: float | None) -> None:
+        """A frame reached the pipeline; the age of its telemetry (None: it had none)."""
+        ...
+
+    def frame_processed(self, flight_id: str, detection_s: float) -> None:
+        """A frame's results were logged, `detection_s` after it was handed to detection."""
+        ...
+
+    def frames_dropped(self, flight_id: str, reason: str, count: int = 1) -> None:
+        """Frames that will have no results, and why ("source_backlog", "detector_shed",
+        "pipeline_backlog")."""
+        ...
+
+    def flight_state(self, flight_id: str, state: str) -> None: ...
+
+    def event_delivered(self, frame_to_subscriber_s: float) -> None:
+        """A frame's result was handed to a subscriber's stream this long after the frame
+        reached the tower."""
+        ...
+
+    def subscriber_backlog(self, subscription: str, events: int | None) -> None:
+        """Events logged that a subscriber has not been sent yet; None: it has gone."""
+        ...

@@ -4,6 +4,7 @@ the pipeline into its event log, its state changes logged as events too (DESIGN.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -15,14 +16,23 @@ from drone_ai.errors import (
     InvalidRequestError,
     UnknownFlightError,
 )
-from drone_ai.ports import DetectionLanes, FeedOpener, FlightEventLog
+from drone_ai.ports import (
+    DetectionLanes,
+    DropCounting,
+    FeedOpener,
+    FlightEventLog,
+    FlightFeed,
+    TowerMetrics,
+)
 from drone_ai.services.flights import FlightDirectory, FlightRecord
 from drone_ai.services.georeferencing import Georeferencer
 from drone_ai.services.ingest import SyncedFrame, synchronise
+from drone_ai.services.metrics import QuietMetrics
 from drone_ai.services.pipeline import FlightPipeline
 
 FLIGHT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 RESULT_WAIT_S = 30.0  # at the end of a flight, for the detections still in the workers
+LOG = logging.getLogger(__name__)
 
 
 class FlightControl:
@@ -34,7 +44,9 @@ class FlightControl:
         georeferencer: Georeferencer,
         new_log: Callable[[], FlightEventLog[FlightEvent]],
         clock_us: Callable[[], int],
+        metrics: TowerMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or QuietMetrics()
         self._flights = flights
         self._lanes = lanes
         self._open_feed = open_feed
@@ -68,12 +80,17 @@ class FlightControl:
         self._flights.add(record)
         record.log.append(StatusChange(FlightState.STARTING, video_uri))
         stop = self._stops[flight_id] = threading.Event()
-        pipeline = FlightPipeline(lane, self._georeferencer, record.log)
+        self._metrics.flight_state(flight_id, FlightState.STARTING.value)
+        LOG.info("flight starting", extra={"flight_id": flight_id, "video_uri": video_uri})
+        pipeline = FlightPipeline(
+            lane, self._georeferencer, record.log, flight_id=flight_id, metrics=self._metrics
+        )
+        frames = _until(stop, synchronise(feed), self._counting_drops(flight_id, feed))
 
         def run() -> None:
             self._set(record, FlightState.LIVE, "")
             try:
-                pipeline.run(_until(stop, synchronise(feed)), RESULT_WAIT_S)
+                pipeline.run(frames, RESULT_WAIT_S)
             except DroneAIError as exc:
                 self._set(record, FlightState.FAILED, str(exc))
             else:
@@ -102,10 +119,33 @@ class FlightControl:
     def _set(self, record: FlightRecord, state: FlightState, detail: str) -> None:
         record.state, record.detail = state, detail
         record.log.append(StatusChange(state, detail))
+        self._metrics.flight_state(record.flight_id, state.value)
+        level = logging.WARNING if state is FlightState.FAILED else logging.INFO
+        LOG.log(
+            level, "flight %s", state.value, extra={"flight_id": record.flight_id, "detail": detail}
+        )
+
+    def _counting_drops(self, flight_id: str, feed: FlightFeed) -> Callable[[], None]:
+        """Reports what a live feed dropped since last asked (files drop nothing)."""
+        if not isinstance(feed, DropCounting):
+            return lambda: None
+        reported = 0
+
+        def report() -> None:
+            nonlocal reported
+            dropped = feed.dropped
+            if dropped > reported:
+                self._metrics.frames_dropped(flight_id, "source_backlog", dropped - reported)
+                reported = dropped
+
+        return report
 
 
-def _until(stop: threading.Event, frames: Iterable[SyncedFrame]) -> Iterator[SyncedFrame]:
+def _until(
+    stop: threading.Event, frames: Iterable[SyncedFrame], after_each: Callable[[], None]
+) -> Iterator[SyncedFrame]:
     for synced in frames:
         if stop.is_set():
             return
         yield synced
+        after_each()

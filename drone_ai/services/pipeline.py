@@ -10,6 +10,7 @@ first), so memory stays bounded whatever the pool does.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -28,9 +29,10 @@ from domain.flight_events import (
 from domain.georeference import Method
 from domain.ground_intersection import RayStatus
 from domain.tracking import TrackState
-from drone_ai.ports import DetectionLane, FlightEventLog
+from drone_ai.ports import DetectionLane, FlightEventLog, TowerMetrics
 from drone_ai.services.georeferencing import FootprintReport, FrameGeometry, Georeferencer
 from drone_ai.services.ingest import SyncedFrame
+from drone_ai.services.metrics import QuietMetrics
 from drone_ai.services.tracking import FlightTracker, TrackedObject
 
 MATCH_IOU = 0.5  # a detection belongs to the confirmed track whose box it overlaps this much
@@ -41,6 +43,7 @@ class _Waiting:
     frame_time_us: int
     telemetry_age_us: int
     arrived_us: int
+    submitted_s: float  # time.perf_counter() when handed to detection
     geometry: FrameGeometry | None
     footprint: tuple[GeoPosition, ...]
 
@@ -53,8 +56,13 @@ class FlightPipeline:
         log: FlightEventLog[FlightEvent],
         tracker: FlightTracker | None = None,
         max_in_flight: int = 256,
+        *,
+        flight_id: str = "",
+        metrics: TowerMetrics | None = None,
     ) -> None:
         self._lane = lane
+        self._flight_id = flight_id
+        self._metrics = metrics or QuietMetrics()
         self._georeferencer = georeferencer
         self._log = log
         self._tracker = tracker or FlightTracker()
@@ -75,7 +83,7 @@ class FlightPipeline:
             if not ready:
                 break
             self.handle(ready)
-        self.frames_without_result += len(self._waiting)
+        self._dropped("detector_shed", len(self._waiting))  # never answered
         self._waiting.clear()
         if self._last_frame_us is not None:
             for obj in self._tracker.finish():
@@ -90,23 +98,37 @@ class FlightPipeline:
                 telemetry.sample, frame.width_px, frame.height_px
             )
             footprint = _whole_footprint(self._georeferencer.footprint(telemetry.sample))
+        age_s = None if telemetry.sample is None else (telemetry.age_us or 0) / 1e6
+        self._metrics.frame_received(self._flight_id, age_s)
         gsd_m = None if geometry is None else geometry.ground_sample_distance_m
         seq = self._lane.submit(frame.t_us, frame.image, gsd_m)
         self._waiting[seq] = _Waiting(
-            frame.t_us, telemetry.age_us or 0, synced.arrived_us, geometry, footprint
+            frame.t_us,
+            telemetry.age_us or 0,
+            synced.arrived_us,
+            time.perf_counter(),
+            geometry,
+            footprint,
         )
         while len(self._waiting) > self._max_in_flight:
             self._waiting.popitem(last=False)
-            self.frames_without_result += 1
+            self._dropped("pipeline_backlog")
 
     def handle(self, results: Iterable[FrameDetections]) -> None:
         for result in results:
             while self._waiting and next(iter(self._waiting)) < result.frame_seq:
                 self._waiting.popitem(last=False)  # shed or dropped: no answer will come
-                self.frames_without_result += 1
+                self._dropped("detector_shed")
             waiting = self._waiting.pop(result.frame_seq, None)
             if waiting is not None:
+                detection_s = time.perf_counter() - waiting.submitted_s
                 self._log_frame(result, waiting)
+                self._metrics.frame_processed(self._flight_id, detection_s)
+
+    def _dropped(self, reason: str, count: int = 1) -> None:
+        if count:
+            self.frames_without_result += count
+            self._metrics.frames_dropped(self._flight_id, reason, count)
 
     def _log_frame(self, result: FrameDetections, waiting: _Waiting) -> None:
         geometry = waiting.geometry

@@ -20,6 +20,7 @@ from drone_ai.services.access import AccessPolicy
 from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightDirectory, FlightRecord
 from drone_ai.services.georeferencing import Georeferencer
+from drone_ai.services.rate_limit import RequestLimiter
 from tests.fake_tower import FakeNoLanes, no_feed
 from tests.tls_certificates import TestAuthority
 
@@ -31,7 +32,9 @@ PARTNERS = [
 ]
 
 
-def tower(client_ca: TestAuthority | None = None) -> tuple[grpc.Server, int, TestAuthority]:
+def tower(
+    client_ca: TestAuthority | None = None, limiter: RequestLimiter | None = None
+) -> tuple[grpc.Server, int, TestAuthority]:
     authority = TestAuthority()
     issued = authority.issue("localhost")
     flights = FlightDirectory(NewsBell())
@@ -47,7 +50,7 @@ def tower(client_ca: TestAuthority | None = None) -> tuple[grpc.Server, int, Tes
         lambda: InMemoryEventLog(100, 3_600.0, news=flights.news),
         wall_clock_us,
     )
-    server = build_server(control, AccessPolicy(PARTNERS), subscriber_wait_s=0.05)
+    server = build_server(control, AccessPolicy(PARTNERS), subscriber_wait_s=0.05, limiter=limiter)
     credentials = tls_credentials(
         issued.cert_pem, issued.key_pem, None if client_ca is None else client_ca.cert_pem
     )
@@ -157,3 +160,27 @@ def test_with_mutual_tls_a_client_needs_a_certificate_the_client_ca_signed() -> 
         assert error.value.code() is grpc.StatusCode.UNAVAILABLE
     finally:
         server.stop(grace=None)
+
+
+def test_a_partner_over_its_rate_is_held_back_alone_and_guessing_is_slowed() -> None:
+    # A rate no test run refills noticeably: the bursts are what is measured.
+    server, port, authority = tower(limiter=RequestLimiter(rate_per_s=0.001, burst=3))
+    try:
+        codes = []
+        for token in [ACME_TOKEN] * 4 + [OTHER_TOKEN] + [f"guess-{n}" for n in range(4)]:
+            flight_id = "lab-1" if token == OTHER_TOKEN else "ops-1"
+            try:
+                get(port, authority, flight_id, token)
+                codes.append(grpc.StatusCode.OK)
+            except grpc.RpcError as exc:
+                codes.append(exc.code())
+    finally:
+        server.stop(grace=None)
+    ok, limited, denied = (
+        grpc.StatusCode.OK,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.UNAUTHENTICATED,
+    )
+    # acme: a burst of 3, then held back; the other partner has its own rate; wrong tokens
+    # are counted against the caller's address: three guesses, then no more answers.
+    assert codes == [ok, ok, ok, limited, ok, denied, denied, denied, limited]

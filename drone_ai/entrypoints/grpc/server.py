@@ -15,8 +15,10 @@ from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
 from drone_ai.entrypoints.grpc.servicer import TowerServicer
 from drone_ai.errors import ConfigError
+from drone_ai.ports import TowerMetrics
 from drone_ai.services.access import AccessPolicy
 from drone_ai.services.flight_control import FlightControl
+from drone_ai.services.rate_limit import RequestLimiter
 
 TOWER = pb.DESCRIPTOR.services_by_name["Tower"].full_name
 # A subscriber holds a thread while its stream is open: the pool bounds how many at once.
@@ -30,15 +32,22 @@ _OPTIONS = [
 
 
 def build_server(
-    control: FlightControl, access: AccessPolicy | None = None, subscriber_wait_s: float = 1.0
+    control: FlightControl,
+    access: AccessPolicy | None = None,
+    subscriber_wait_s: float = 1.0,
+    max_streams: int = MAX_STREAMS,
+    *,
+    metrics: TowerMetrics | None = None,
+    limiter: RequestLimiter | None = None,
 ) -> grpc.Server:
-    """A server with the services added; the caller binds ports and starts it."""
+    """A server with the services added; the caller binds ports and starts it. At most
+    `max_streams` calls at once (each holds a thread); more are refused RESOURCE_EXHAUSTED."""
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=MAX_STREAMS, thread_name_prefix="grpc"),
+        futures.ThreadPoolExecutor(max_workers=max_streams, thread_name_prefix="grpc"),
         options=_OPTIONS,
-        maximum_concurrent_rpcs=MAX_STREAMS,
+        maximum_concurrent_rpcs=max_streams,
     )
-    servicer = TowerServicer(control, access, subscriber_wait_s)
+    servicer = TowerServicer(control, access, subscriber_wait_s, metrics=metrics, limiter=limiter)
     pb_grpc.add_TowerServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
     checker = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(checker, server)
@@ -55,16 +64,16 @@ def build_server(
     return server
 
 
-def plaintext_address(listen: str, allow_remote: bool) -> str:
+def plaintext_address(listen: str, allow_remote: bool, variable: str = "DRONE_AI_LISTEN") -> str:
     """`listen` (host:port) if serving it without TLS is allowed: on a loopback address
     always, elsewhere only when explicitly allowed. ConfigError otherwise, saying why."""
     host, sep, port = listen.rpartition(":")
     host = host.strip("[]")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65_535 or not host:
-        raise ConfigError(f"DRONE_AI_LISTEN: expected host:port, got {listen!r}")
+        raise ConfigError(f"{variable}: expected host:port, got {listen!r}")
     if not is_loopback(listen) and not allow_remote:
         raise ConfigError(
-            f"DRONE_AI_LISTEN: plaintext gRPC expected on a loopback address, got {listen!r}; "
+            f"{variable}: plaintext expected on a loopback address only, got {listen!r}; "
             f"serve other hosts with TLS, or set DRONE_AI_ALLOW_PLAINTEXT_REMOTE=1 knowingly"
         )
     return listen

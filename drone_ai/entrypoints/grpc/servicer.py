@@ -7,6 +7,9 @@ flight by waiting on its log, several (or all the caller may see) through the to
 
 from __future__ import annotations
 
+import itertools
+import logging
+import time
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
@@ -15,7 +18,7 @@ import grpc
 from domain.access import Partner
 from domain.errors import InvalidValueError
 from domain.event_log import Gap
-from domain.flight_events import FlightEvent
+from domain.flight_events import FlightEvent, FrameResult
 from drone_ai.entrypoints.grpc import mappers
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
@@ -25,15 +28,20 @@ from drone_ai.errors import (
     InvalidRequestError,
     PermissionDeniedError,
     PoolCapacityError,
+    RateLimitedError,
     SubscriberBehindError,
     UnauthenticatedError,
     UnknownFlightError,
 )
-from drone_ai.ports import FlightEventLog
+from drone_ai.ports import FlightEventLog, TowerMetrics
 from drone_ai.services.access import AccessPolicy
 from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightRecord
+from drone_ai.services.metrics import QuietMetrics
+from drone_ai.services.rate_limit import RequestLimiter
 from drone_ai.services.subscription import follow, follow_flights
+
+LOG = logging.getLogger(__name__)
 
 
 class TowerServicer(pb_grpc.TowerServicer):
@@ -42,12 +50,19 @@ class TowerServicer(pb_grpc.TowerServicer):
         control: FlightControl,
         access: AccessPolicy | None = None,
         subscriber_wait_s: float = 1.0,
+        *,
+        metrics: TowerMetrics | None = None,
+        limiter: RequestLimiter | None = None,
     ) -> None:
-        """`access` None: every caller may do everything (loopback development only)."""
+        """`access` None: every caller may do everything (loopback development only);
+        `limiter` None: no request rate limit."""
         self._flights = control.flights
         self._control = control
         self._access = access
         self._wait_s = subscriber_wait_s
+        self._metrics = metrics or QuietMetrics()
+        self._limiter = limiter
+        self._subscriptions = itertools.count(1)
 
     def GetFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._allow(context, request.flight_id)
@@ -108,6 +123,16 @@ class TowerServicer(pb_grpc.TowerServicer):
                 event_filter,
                 wait_s=self._wait_s,
             )
+        subscription = f"{'open' if partner is None else partner.name}#{next(self._subscriptions)}"
+        LOG.info(
+            "subscriber opened",
+            extra={
+                "subscription": subscription,
+                "flights": listed or "all",
+                "peer": context.peer(),
+            },
+        )
+        ended = "cancelled"
         try:
             for item in items:
                 if not context.is_active():
@@ -117,12 +142,30 @@ class TowerServicer(pb_grpc.TowerServicer):
                 flight_id, logged = item
                 if isinstance(logged, Gap):
                     yield mappers.gap_notice(flight_id, logged)
-                else:
-                    yield mappers.flight_event(flight_id, logged)
+                    continue
+                message = mappers.flight_event(flight_id, logged)
+                self._delivered(subscription, flight_id, logged.sequence, logged.event)
+                yield message
         except InvalidValueError as exc:
+            ended = "out of range"
             _abort(context, grpc.StatusCode.OUT_OF_RANGE, str(exc))
         except SubscriberBehindError as exc:
+            ended = "behind"
             _abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+        finally:
+            self._metrics.subscriber_backlog(subscription, None)
+            LOG.info("subscriber closed", extra={"subscription": subscription, "reason": ended})
+
+    def _delivered(
+        self, subscription: str, flight_id: str, sequence: int, event: FlightEvent
+    ) -> None:
+        """An event is about to enter a subscriber's stream: its latency and backlog."""
+        if isinstance(event, FrameResult) and event.received_us:
+            now_us = time.time_ns() // 1_000
+            self._metrics.event_delivered(max(0, now_us - event.received_us) / 1e6)
+        record = self._flights.get(flight_id)
+        if record is not None:
+            self._metrics.subscriber_backlog(subscription, record.log.last_sequence - sequence)
 
     def _logs(
         self, partner: Partner | None, listed: list[str]
@@ -139,13 +182,27 @@ class TowerServicer(pb_grpc.TowerServicer):
     def _partner(self, context: grpc.ServicerContext) -> Partner | None:
         """The calling partner, or None when access is open; aborts UNAUTHENTICATED."""
         if self._access is None:
+            self._admit(context, f"address {_host(context.peer())}")
             return None
         metadata = dict(context.invocation_metadata())
         scheme, _, token = str(metadata.get("authorization", "")).partition(" ")
         try:
-            return self._access.authenticate(token if scheme.lower() == "bearer" else None)
+            partner = self._access.authenticate(token if scheme.lower() == "bearer" else None)
         except UnauthenticatedError as exc:
+            # Guessing tokens costs the guesser's address its rate; the token is never logged.
+            self._admit(context, f"address {_host(context.peer())}")
+            LOG.warning("unauthenticated call", extra={"peer": context.peer()})
             _abort(context, grpc.StatusCode.UNAUTHENTICATED, str(exc))
+        self._admit(context, f"partner {partner.name}")
+        return partner
+
+    def _admit(self, context: grpc.ServicerContext, caller: str) -> None:
+        if self._limiter is None:
+            return
+        try:
+            self._limiter.admit(caller)
+        except RateLimitedError as exc:
+            _abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
 
     def _allow(self, context: grpc.ServicerContext, flight_id: str) -> None:
         """Aborts UNAUTHENTICATED or PERMISSION_DENIED unless the caller may use the flight."""
@@ -174,9 +231,14 @@ def _status_of(error: DroneAIError) -> grpc.StatusCode:
         return grpc.StatusCode.ALREADY_EXISTS
     if isinstance(error, UnknownFlightError):
         return grpc.StatusCode.NOT_FOUND
-    if isinstance(error, (PoolCapacityError, SubscriberBehindError)):
+    if isinstance(error, (PoolCapacityError, SubscriberBehindError, RateLimitedError)):
         return grpc.StatusCode.RESOURCE_EXHAUSTED
     return grpc.StatusCode.INVALID_ARGUMENT  # a bad id, an input that cannot be opened
+
+
+def _host(peer: str) -> str:
+    """The address part of grpc's peer string ("ipv4:127.0.0.1:5555", "ipv6:[::1]:5555")."""
+    return peer.partition(":")[2].rpartition(":")[0] or peer
 
 
 def _unimplemented(context: grpc.ServicerContext, why: str) -> NoReturn:
