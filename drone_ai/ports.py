@@ -71,6 +71,14 @@ class DropCounting(Protocol):
     def dropped(self) -> int: ...
 
 
+@runtime_checkable
+class TelemetryRefusing(Protocol):
+    """An input that counts the telemetry packets it refused, by reason."""
+
+    @property
+    def telemetry_refused(self) -> dict[str, int]: ...
+
+
 class Detector(Protocol):
     """Detections for a batch of frames (BGR images), one list per image, in order."""
 
@@ -113,7 +121,29 @@ class DetectionLane(Protocol):
         """The results that are ready, oldest first; waits up to `timeout_s` for the first."""
         ...
 
+    def stats(self) -> DetectionCounts:
+        """Where the flight's frames are: processed, shed, dropped, failed, waiting."""
+        ...
+
     def close(self) -> None: ...
+
+
+class DetectionCounts(Protocol):
+    """A lane's counters: every submitted frame is in exactly one of processed, shed (a newer
+    frame took its place), dropped (its worker died), failed (the detector raised), waiting."""
+
+    @property
+    def submitted(self) -> int: ...
+    @property
+    def processed(self) -> int: ...
+    @property
+    def shed(self) -> int: ...
+    @property
+    def dropped(self) -> int: ...
+    @property
+    def failed(self) -> int: ...
+    @property
+    def waiting(self) -> int: ...
 
 
 class FlightEventLog(Protocol[E]):

@@ -3,6 +3,8 @@ that refuse, for tests whose flights' logs the test fills itself."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from domain.detections import Detection, FrameDetections
@@ -22,6 +24,16 @@ def no_feed(video_uri: str, telemetry_uri: str) -> FlightFeed:
 
 
 CAR = Detection(10, 10, 30, 20, 0, "car", 0.9)
+
+
+@dataclass(frozen=True)
+class LaneCounts:
+    submitted: int
+    processed: int
+    shed: int
+    dropped: int
+    failed: int
+    waiting: int
 
 
 class FakeDetectionLane:
@@ -45,6 +57,10 @@ class FakeDetectionLane:
     def results(self, timeout_s: float = 0.0) -> list[FrameDetections]:
         ready, self._ready = self._ready, []
         return ready
+
+    def stats(self) -> LaneCounts:
+        answered = self.submitted if self._answer is None else len(self._answer)
+        return LaneCounts(self.submitted, answered, self.submitted - answered, 0, 0, 0)
 
     def close(self) -> None:
         self.closed = True

@@ -22,8 +22,10 @@ from drone_ai.ports import (
     FeedOpener,
     FlightEventLog,
     FlightFeed,
+    TelemetryRefusing,
     TowerMetrics,
 )
+from drone_ai.services.flight_stats import FlightCounters
 from drone_ai.services.flights import FlightDirectory, FlightRecord
 from drone_ai.services.georeferencing import Georeferencer
 from drone_ai.services.ingest import SyncedFrame, synchronise
@@ -76,16 +78,24 @@ class FlightControl:
         except BaseException:
             lane.close()
             raise
-        record = FlightRecord(flight_id, self._clock_us(), self._new_log())
+        counters = FlightCounters(
+            flight_id,
+            lane,
+            self._metrics,
+            refused=(lambda: feed.telemetry_refused)
+            if isinstance(feed, TelemetryRefusing)
+            else dict,
+        )
+        record = FlightRecord(flight_id, self._clock_us(), self._new_log(), counters=counters)
         self._flights.add(record)
         record.log.append(StatusChange(FlightState.STARTING, video_uri))
         stop = self._stops[flight_id] = threading.Event()
         self._metrics.flight_state(flight_id, FlightState.STARTING.value)
         LOG.info("flight starting", extra={"flight_id": flight_id, "video_uri": video_uri})
         pipeline = FlightPipeline(
-            lane, self._georeferencer, record.log, flight_id=flight_id, metrics=self._metrics
+            lane, self._georeferencer, record.log, flight_id=flight_id, metrics=counters
         )
-        frames = _until(stop, synchronise(feed), self._counting_drops(flight_id, feed))
+        frames = _until(stop, synchronise(feed), _counting_drops(flight_id, feed, counters))
 
         def run() -> None:
             self._set(record, FlightState.LIVE, "")
@@ -125,21 +135,6 @@ class FlightControl:
             level, "flight %s", state.value, extra={"flight_id": record.flight_id, "detail": detail}
         )
 
-    def _counting_drops(self, flight_id: str, feed: FlightFeed) -> Callable[[], None]:
-        """Reports what a live feed dropped since last asked (files drop nothing)."""
-        if not isinstance(feed, DropCounting):
-            return lambda: None
-        reported = 0
-
-        def report() -> None:
-            nonlocal reported
-            dropped = feed.dropped
-            if dropped > reported:
-                self._metrics.frames_dropped(flight_id, "source_backlog", dropped - reported)
-                reported = dropped
-
-        return report
-
 
 def _until(
     stop: threading.Event, frames: Iterable[SyncedFrame], after_each: Callable[[], None]
@@ -149,3 +144,19 @@ def _until(
             return
         yield synced
         after_each()
+
+
+def _counting_drops(flight_id: str, feed: FlightFeed, metrics: TowerMetrics) -> Callable[[], None]:
+    """Reports what a live feed dropped since last asked (files drop nothing)."""
+    if not isinstance(feed, DropCounting):
+        return lambda: None
+    reported = 0
+
+    def report() -> None:
+        nonlocal reported
+        dropped = feed.dropped
+        if dropped > reported:
+            metrics.frames_dropped(flight_id, "source_backlog", dropped - reported)
+            reported = dropped
+
+    return report

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from domain.flight_events import FlightEvent, FlightState
 from drone_ai.errors import FlightExistsError
 from drone_ai.ports import EventNews, FlightEventLog
+from drone_ai.services.flight_stats import FlightCounters
 
 
 @dataclass(slots=True)
@@ -19,6 +20,7 @@ class FlightRecord:
     log: FlightEventLog[FlightEvent]
     state: FlightState = FlightState.STARTING
     detail: str = ""
+    counters: FlightCounters | None = None  # None for a flight the tower does not run
 
 
 class FlightDirectory:

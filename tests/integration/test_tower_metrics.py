@@ -55,6 +55,7 @@ def test_metrics_and_logs_account_for_every_frame(tmp_path: Path) -> None:
                             break
                     during = metrics.registry.get_sample_value("drone_ai_subscribers")
                     stream.cancel()
+                    stats = stub.GetFlight(pb.GetFlightRequest(flight_id="m1")).stats
             finally:
                 server.stop(grace=1.0).wait()
     finally:
@@ -70,6 +71,9 @@ def test_metrics_and_logs_account_for_every_frame(tmp_path: Path) -> None:
         for reason in ("source_backlog", "detector_shed", "pipeline_backlog")
     )
     assert received == DURATION_S * 30
+    assert (stats.frames_received, stats.frames_processed) == (received, frames)
+    assert stats.frames_shed + stats.frames_dropped + stats.frames_failed == received - frames
+    assert stats.received_fps > 0.0 and stats.telemetry_age_us >= 0
     assert processed == frames and processed + dropped == received
     assert value("drone_ai_detection_seconds_count", flight="m1") == processed
     assert value("drone_ai_frame_to_subscriber_seconds_count") == frames

@@ -17,6 +17,7 @@ from domain.georeference import Method
 from domain.tracking import TrackState
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.errors import InvalidRequestError
+from drone_ai.services.flight_stats import FlightStats
 from drone_ai.services.flights import FlightRecord
 from drone_ai.services.subscription import EventFilter, EventKind, GeoBounds
 
@@ -123,12 +124,30 @@ def _point(position: GeoPosition) -> pb.GeoPoint:
 
 
 def flight(record: FlightRecord) -> pb.Flight:
-    return pb.Flight(
+    message = pb.Flight(
         flight_id=record.flight_id,
         state=_FLIGHT_STATES[record.state],
         detail=record.detail,
         started_us=record.started_us,
         last_sequence=record.log.last_sequence,
+    )
+    if record.counters is not None:
+        message.stats.CopyFrom(_stats(record.counters.snapshot()))
+    return message
+
+
+def _stats(stats: FlightStats) -> pb.FlightStats:
+    return pb.FlightStats(
+        frames_received=stats.frames_received,
+        frames_processed=stats.frames_processed,
+        frames_shed=stats.frames_shed,
+        frames_dropped=stats.frames_dropped,
+        frames_failed=stats.frames_failed,
+        frames_source_dropped=stats.frames_source_dropped,
+        telemetry_rejected=stats.telemetry_refused,
+        received_fps=stats.received_fps,
+        processed_fps=stats.processed_fps,
+        telemetry_age_us=-1 if stats.telemetry_age_us is None else stats.telemetry_age_us,
     )
 
 

@@ -127,7 +127,7 @@ class Flight(_message.Message):
     def __init__(self, flight_id: _Optional[str] = ..., state: _Optional[_Union[FlightState, str]] = ..., detail: _Optional[str] = ..., started_us: _Optional[int] = ..., last_sequence: _Optional[int] = ..., stats: _Optional[_Union[FlightStats, _Mapping]] = ...) -> None: ...
 
 class FlightStats(_message.Message):
-    __slots__ = ("frames_received", "frames_processed", "frames_shed", "frames_dropped", "frames_failed", "telemetry_rejected", "received_fps", "processed_fps", "telemetry_age_us")
+    __slots__ = ("frames_received", "frames_processed", "frames_shed", "frames_dropped", "frames_failed", "telemetry_rejected", "received_fps", "processed_fps", "telemetry_age_us", "frames_source_dropped")
     class TelemetryRejectedEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -144,6 +144,7 @@ class FlightStats(_message.Message):
     RECEIVED_FPS_FIELD_NUMBER: _ClassVar[int]
     PROCESSED_FPS_FIELD_NUMBER: _ClassVar[int]
     TELEMETRY_AGE_US_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_SOURCE_DROPPED_FIELD_NUMBER: _ClassVar[int]
     frames_received: int
     frames_processed: int
     frames_shed: int
@@ -153,7 +154,8 @@ class FlightStats(_message.Message):
     received_fps: float
     processed_fps: float
     telemetry_age_us: int
-    def __init__(self, frames_received: _Optional[int] = ..., frames_processed: _Optional[int] = ..., frames_shed: _Optional[int] = ..., frames_dropped: _Optional[int] = ..., frames_failed: _Optional[int] = ..., telemetry_rejected: _Optional[_Mapping[str, int]] = ..., received_fps: _Optional[float] = ..., processed_fps: _Optional[float] = ..., telemetry_age_us: _Optional[int] = ...) -> None: ...
+    frames_source_dropped: int
+    def __init__(self, frames_received: _Optional[int] = ..., frames_processed: _Optional[int] = ..., frames_shed: _Optional[int] = ..., frames_dropped: _Optional[int] = ..., frames_failed: _Optional[int] = ..., telemetry_rejected: _Optional[_Mapping[str, int]] = ..., received_fps: _Optional[float] = ..., processed_fps: _Optional[float] = ..., telemetry_age_us: _Optional[int] = ..., frames_source_dropped: _Optional[int] = ...) -> None: ...
 
 class SubscribeRequest(_message.Message):
     __slots__ = ("flight_ids", "kinds", "classes", "min_score", "bounds", "after_sequence", "after_sequences")
