@@ -187,6 +187,7 @@ def flight_control(
         new_log,
         wall_clock_us,
         metrics,
+        settings.detector.value,
     )
 
 

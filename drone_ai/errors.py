@@ -120,6 +120,10 @@ class SubscriberBehindError(DroneAIError):
     is ended (RESOURCE_EXHAUSTED over gRPC) rather than fed a trickle of gap notices."""
 
 
+class NotAvailableError(DroneAIError):
+    """A capability the request asks for that this tower does not offer yet (UNIMPLEMENTED)."""
+
+
 class RateLimitedError(DroneAIError):
     """A caller sent requests faster than its configured rate (RESOURCE_EXHAUSTED)."""
 

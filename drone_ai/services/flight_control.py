@@ -14,6 +14,7 @@ from drone_ai.errors import (
     DroneAIError,
     FlightExistsError,
     InvalidRequestError,
+    NotAvailableError,
     UnknownFlightError,
 )
 from drone_ai.ports import (
@@ -47,8 +48,12 @@ class FlightControl:
         new_log: Callable[[], FlightEventLog[FlightEvent]],
         clock_us: Callable[[], int],
         metrics: TowerMetrics | None = None,
+        detector_profile: str = "motion",
     ) -> None:
+        """`detector_profile`: the name of the detector this tower's pool runs (the one
+        profile a flight may ask for, until pools per profile exist)."""
         self._metrics = metrics or QuietMetrics()
+        self._detector_profile = detector_profile
         self._flights = flights
         self._lanes = lanes
         self._open_feed = open_feed
@@ -62,12 +67,29 @@ class FlightControl:
     def flights(self) -> FlightDirectory:
         return self._flights
 
-    def start(self, flight_id: str, video_uri: str, telemetry_uri: str = "") -> FlightRecord:
-        """Open the inputs and start the flight; SourceError, PoolCapacityError or
-        FlightExistsError when it cannot start."""
+    def start(
+        self,
+        flight_id: str,
+        video_uri: str,
+        telemetry_uri: str = "",
+        detector_profile: str = "",
+        recorded: bool = False,
+    ) -> FlightRecord:
+        """Open the inputs and start the flight; SourceError, PoolCapacityError,
+        FlightExistsError, InvalidRequestError or NotAvailableError when it cannot start."""
         if not FLIGHT_ID.fullmatch(flight_id):
             raise InvalidRequestError(
                 f"flight_id: expected 1 to 64 of [A-Za-z0-9._-], got {flight_id!r}"
+            )
+        if detector_profile not in ("", self._detector_profile):
+            raise InvalidRequestError(
+                f"detector_profile: expected {self._detector_profile!r} (this tower's "
+                f"detector) or empty, got {detector_profile!r}"
+            )
+        if recorded:
+            raise NotAvailableError(
+                "record: recording flights is not available yet (it comes with recording and "
+                "replay); start the flight with record off"
             )
         if self._flights.get(flight_id) is not None:
             raise FlightExistsError(f"flight {flight_id!r}: expected a new id, it is in use")

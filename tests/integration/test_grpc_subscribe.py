@@ -209,3 +209,31 @@ def test_two_listed_flights_interleave_without_starving_one(tower) -> None:
         stream.cancel()
     # Each turn reads a page (256) of each flight: f2's events come before f1's are done.
     assert set(first_pages) == {"f1", "f2"}
+
+
+@pytest.mark.parametrize(
+    ("request_", "code", "words"),
+    [
+        (
+            pb.StartFlightRequest(flight_id="f9", video_uri="x.ts", record=True),
+            grpc.StatusCode.UNIMPLEMENTED,
+            "record:",
+        ),
+        (
+            pb.StartFlightRequest(flight_id="f9", video_uri="x.ts", detector_profile="yolo"),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "detector_profile: expected 'motion'",
+        ),
+        (
+            pb.StartFlightRequest(flight_id="f9", video_uri="x.ts"),
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            "no detection in these tests",
+        ),
+    ],
+    ids=["record", "unknown detector", "no capacity"],
+)
+def test_flights_that_cannot_start_get_their_status_code(tower, request_, code, words) -> None:
+    _, address = tower
+    with grpc.insecure_channel(address) as channel, pytest.raises(grpc.RpcError) as error:
+        pb_grpc.TowerStub(channel).StartFlight(request_)
+    assert error.value.code() is code and words in error.value.details()

@@ -26,6 +26,7 @@ from drone_ai.errors import (
     DroneAIError,
     FlightExistsError,
     InvalidRequestError,
+    NotAvailableError,
     PermissionDeniedError,
     PoolCapacityError,
     RateLimitedError,
@@ -79,7 +80,11 @@ class TowerServicer(pb_grpc.TowerServicer):
         self._allow(context, request.flight_id)
         try:
             record = self._control.start(
-                request.flight_id, request.video_uri, request.telemetry_uri
+                request.flight_id,
+                request.video_uri,
+                request.telemetry_uri,
+                request.detector_profile,
+                request.record,
             )
         except DroneAIError as exc:
             _abort(context, _status_of(exc), str(exc))
@@ -231,6 +236,8 @@ def _status_of(error: DroneAIError) -> grpc.StatusCode:
         return grpc.StatusCode.ALREADY_EXISTS
     if isinstance(error, UnknownFlightError):
         return grpc.StatusCode.NOT_FOUND
+    if isinstance(error, NotAvailableError):
+        return grpc.StatusCode.UNIMPLEMENTED
     if isinstance(error, (PoolCapacityError, SubscriberBehindError, RateLimitedError)):
         return grpc.StatusCode.RESOURCE_EXHAUSTED
     return grpc.StatusCode.INVALID_ARGUMENT  # a bad id, an input that cannot be opened

@@ -7,7 +7,7 @@ import pytest
 from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
 from drone_ai.adapters.event_log.news import NewsBell
 from drone_ai.adapters.geoid.egm96 import ConstantGeoid
-from drone_ai.errors import InvalidRequestError, SourceError
+from drone_ai.errors import InvalidRequestError, NotAvailableError, SourceError
 from drone_ai.ports import DetectionLane, FlightFeed
 from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightDirectory
@@ -54,4 +54,18 @@ def test_a_malformed_flight_id_is_refused_before_anything_opens(flight_id: str) 
     lanes = FakeLanes()
     with pytest.raises(InvalidRequestError, match="flight_id: expected 1 to 64"):
         control(lanes).start(flight_id, "/nowhere.ts")
+    assert lanes.opened == []
+
+
+def test_only_this_tower_s_detector_can_be_asked_for() -> None:
+    lanes = FakeLanes()
+    with pytest.raises(InvalidRequestError, match=r"expected 'motion' .* got 'yolo'"):
+        control(lanes).start("f1", "/dev/null", detector_profile="yolo")
+    assert lanes.opened == []
+
+
+def test_recording_is_refused_clearly_until_the_tower_records() -> None:
+    lanes = FakeLanes()
+    with pytest.raises(NotAvailableError, match="record: recording flights is not available"):
+        control(lanes).start("f1", "/dev/null", recorded=True)
     assert lanes.opened == []
