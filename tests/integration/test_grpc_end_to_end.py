@@ -11,10 +11,9 @@ import grpc
 import numpy as np
 import pytest
 
-from domain.footprint import horizontal_distance_m
 from drone_ai import bootstrap
-from drone_ai.adapters.simulator.flight import SimulatedFlight
 from drone_ai.adapters.simulator.scenario import load_scenario
+from drone_ai.adapters.simulator.truth import FlightTruth
 from drone_ai.config import Settings
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
@@ -26,19 +25,14 @@ DURATION_S = 6.0
 def test_a_simulated_flight_reaches_a_subscriber_georeferenced(tmp_path: Path) -> None:
     video = tmp_path / "flight.ts"
     bootstrap.simulate_to_path(None, video, duration_s=DURATION_S)
-    flight = SimulatedFlight(load_scenario(None))
-    truths = {
-        f.t_us: f.truths
-        for f in flight.frames()
-        if f.t_us <= flight.frame_time_us(0) + DURATION_S * 1e6
-    }
+    truth = FlightTruth.beside(video)
     # The simulated KLV sends no frame-centre height: the area's ground height is configured.
     settings = Settings.from_env(
         {
             "DRONE_AI_DETECT_WORKERS": "1",
             "DRONE_AI_DETECT_QUEUE_DEPTH": "1000",
             "DRONE_AI_GEOID_UNDULATION_M": "0",
-            "DRONE_AI_GROUND_MSL_M": str(flight.scenario.origin.ground_hae_m),
+            "DRONE_AI_GROUND_MSL_M": str(load_scenario(None).origin.ground_hae_m),
         }
     )
     with bootstrap.detection_pool(settings) as pool:
@@ -68,18 +62,13 @@ def test_a_simulated_flight_reaches_a_subscriber_georeferenced(tmp_path: Path) -
     assert len(frames) > 100
     errors_m = []
     for frame in frames:
-        nearest_t = min(truths, key=lambda t: abs(t - frame.frame_time_us))
-        assert abs(nearest_t - frame.frame_time_us) < 20_000  # frame times are the flight's
+        nearest_us = truth.nearest_frame_us(frame.frame_time_us)
+        assert abs(nearest_us - frame.frame_time_us) < 20_000  # frame times are the flight's
         for d in frame.detections:
             if d.HasField("position"):
-                errors_m.append(
-                    min(
-                        horizontal_distance_m(
-                            d.position.lat_deg, d.position.lon_deg, t.lat_deg, t.lon_deg
-                        )
-                        for t in truths[nearest_t]
-                    )
-                )
+                error_m = truth.error_m(frame.frame_time_us, d.position.lat_deg, d.position.lon_deg)
+                assert error_m is not None  # a detection where no target was in view
+                errors_m.append(error_m)
     print(f"{len(frames)} frames, {len(errors_m)} detections, median {np.median(errors_m):.2f} m")
     assert len(errors_m) > 100
     assert float(np.median(errors_m)) < 5.0
