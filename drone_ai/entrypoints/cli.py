@@ -5,9 +5,10 @@
     drone-ai subscribe FLIGHT --to HOST:PORT
                                       a flight's events as JSON lines (or --format table)
                                       until it ends; token from DRONE_AI_TOKEN, --ca for TLS
-    drone-ai demo                     the main job on embedded defaults: a simulated flight as
-                                      MPEG-TS, its telemetry read back and georeferenced, and
-                                      the embedded real flight likewise
+    drone-ai demo [--map FILE.png]    the control tower end to end on this machine: a simulated
+                                      flight started over gRPC, its georeferenced detections
+                                      followed as a partner would, a summary against the truth
+                                      and a PNG map of the tracks (drone-ai-demo-map.png)
     drone-ai simulate [SCENARIO] --out DIR|FILE.ts|--serve
                                       a simulated flight with ground truth: files, a
                                       STANAG 4609 style MPEG-TS, or live MJPEG/HTTP + KLV/UDP
@@ -24,11 +25,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import signal
 import sys
-import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,6 +37,7 @@ import grpc
 
 from drone_ai import bootstrap
 from drone_ai.config import AzimuthSetting, Settings
+from drone_ai.entrypoints import demo as demo_run
 from drone_ai.entrypoints.grpc import subscriber
 from drone_ai.entrypoints.grpc.server import (
     build_server,
@@ -47,9 +47,7 @@ from drone_ai.entrypoints.grpc.server import (
 )
 from drone_ai.entrypoints.telemetry_render import packet_json, rejected_summary, telemetry_table
 from drone_ai.errors import ConfigError, GeoidUnavailableError, KlvError, SourceError
-from drone_ai.services.telemetry_review import review_telemetry
 
-DEMO_SECONDS = 10.0
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_UNREADABLE = 2
@@ -94,7 +92,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     subscribe.set_defaults(run=_subscribe)
 
-    demo = commands.add_parser("demo", help="run the main job on the embedded sample flight")
+    demo = commands.add_parser(
+        "demo", help="the control tower end to end on a simulated flight, over gRPC"
+    )
+    demo.add_argument(
+        "--map",
+        type=Path,
+        default=demo_run.DEFAULT_MAP,
+        help=f"where to write the PNG map of the tracks (default: {demo_run.DEFAULT_MAP})",
+    )
+    # Seconds of simulated flight; for tests, which need a shorter one.
+    demo.add_argument(
+        "--duration-s",
+        type=_demo_duration_s,
+        default=demo_run.DEFAULT_DURATION_S,
+        help=argparse.SUPPRESS,
+    )
     demo.set_defaults(run=_demo)
 
     klv = commands.add_parser("klv", help="KLV telemetry tools")
@@ -197,37 +210,37 @@ def _read(path: Path, variable: str) -> bytes:
 
 
 def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    """Fly 10 s of the default simulated flight into a STANAG 4609 style MPEG-TS, read its
-    telemetry back and georeference every frame; then the real sample flight the same way."""
-    with tempfile.TemporaryDirectory(prefix="drone-ai-demo-") as folder:
-        stream = Path(folder) / "simulated.ts"
-        bootstrap.simulate_to_path(None, stream, duration_s=DEMO_SECONDS)
-        truth = stream.with_name(stream.name + ".truth.jsonl").read_text().splitlines()
-        sightings = sum(len(json.loads(line)["targets"]) for line in truth)
-        _demo_flight("Simulated flight", stream, settings, out, every=25)
+    """The tower on 127.0.0.1, a simulated flight started and followed over gRPC, a summary
+    against the simulator's truth and a map of the tracks (drone_ai/entrypoints/demo.py)."""
+    map_path: Path = args.map
+    if map_path.suffix.lower() != ".png" or not map_path.parent.is_dir():
         print(
-            f"  {len(truth)} frames of H.264 beside the KLV; ground truth: {sightings} "
-            "target sightings",
-            file=out,
+            f"drone-ai: demo --map: a .png file in an existing folder expected, got {map_path}",
+            file=err,
         )
-    real = dataclasses.replace(settings, eg0104_azimuth=AzimuthSetting.UTM_GRID)
-    with bootstrap.sample_flight() as path:
-        _demo_flight("Real flight (EG 0104, UTM grid azimuths)", path, real, out, every=30)
+        return EXIT_UNREADABLE
+    try:
+        demo_run.run_demo(settings, map_path, args.duration_s, out)
+    except grpc.RpcError as exc:
+        print(f"drone-ai: demo: {exc.code().name}: {exc.details()}", file=err)
+        return EXIT_UNREADABLE
+    except (OSError, SourceError) as exc:
+        print(f"drone-ai: demo: {exc}", file=err)
+        return EXIT_UNREADABLE
     return EXIT_OK
 
 
-def _demo_flight(title: str, path: Path, settings: Settings, out: TextIO, every: int) -> None:
-    source = bootstrap.telemetry_file_source(path, settings)
-    review = review_telemetry(source)
-    refused = rejected_summary(review.rejected, source.counts.skipped_bytes)
-    print(
-        f"{title} {path.name}: {len(review.samples)} telemetry samples over "
-        f"{review.duration_us / 1e6:.1f} s; {refused}",
-        file=out,
-    )
-    lines = telemetry_table(review.samples[::every], bootstrap.georeferencer(settings))
-    for line in lines:
-        print(f"  {line}", file=out)
+def _demo_duration_s(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    # Written this way round so that NaN fails it too.
+    if not 1.0 <= value <= demo_run.MAX_DURATION_S:
+        raise argparse.ArgumentTypeError(
+            f"seconds of flight from 1 to {demo_run.MAX_DURATION_S:g} expected, got {text!r}"
+        )
+    return value
 
 
 def _simulate(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:

@@ -109,22 +109,6 @@ def test_table_format_shows_one_row_per_sample(capsys: pytest.CaptureFixture[str
     assert "60.176823" in lines[1]
 
 
-def test_demo_flies_a_simulated_flight_and_reviews_the_real_one(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    code, out, _ = run(capsys, "demo")
-    lines = out.splitlines()
-    assert code == EXIT_OK
-    assert lines[0].startswith("Simulated flight simulated.ts: 249 telemetry samples over 9.9 s")
-    assert lines[0].endswith("rejected: none")
-    simulated_rows = lines[2:12]
-    # Our georeferencing of the simulated KLV lands on the frame centres it reports.
-    assert all(float(row.split()[-2]) < 0.5 for row in simulated_rows)
-    assert lines[12].strip().startswith("300 frames of H.264 beside the KLV")
-    assert lines[13].startswith("Real flight (EG 0104, UTM grid azimuths) aphill_klv_10s.ts: 300")
-    assert all(float(row.split()[-2]) < 3.4 for row in lines[15:])
-
-
 def test_a_bad_setting_is_reported_not_raised(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
