@@ -2,9 +2,11 @@
 
     drone-ai serve                    the control tower's gRPC service (DRONE_AI_LISTEN,
                                       127.0.0.1:50051 by default), until interrupted
-    drone-ai subscribe FLIGHT --to HOST:PORT
-                                      a flight's events as JSON lines (or --format table)
-                                      until it ends; token from DRONE_AI_TOKEN, --ca for TLS
+    drone-ai subscribe [FLIGHT ...] --to HOST:PORT
+                                      flights' events as JSON lines (--format table for
+                                      people, geojson for maps) until they end (no FLIGHT:
+                                      every flight, until interrupted); token from
+                                      DRONE_AI_TOKEN, --ca for TLS
     drone-ai demo [--map FILE.png]    the control tower end to end on this machine: a simulated
                                       flight started over gRPC, its georeferenced detections
                                       followed as a partner would, a summary against the truth
@@ -38,6 +40,7 @@ import grpc
 from drone_ai import bootstrap
 from drone_ai.config import AzimuthSetting, Settings
 from drone_ai.entrypoints import demo as demo_run
+from drone_ai.entrypoints import log_lines
 from drone_ai.entrypoints.grpc import subscriber
 from drone_ai.entrypoints.grpc.server import (
     build_server,
@@ -82,11 +85,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--listen", help="host:port (default: DRONE_AI_LISTEN)")
     serve.set_defaults(run=_serve)
 
-    subscribe = commands.add_parser("subscribe", help="print a flight's events as they come")
-    subscribe.add_argument("flight", help="the flight id")
+    subscribe = commands.add_parser("subscribe", help="print flights' events as they come")
+    subscribe.add_argument(
+        "flights", nargs="*", metavar="FLIGHT", help="flight ids; none: every flight, new ones too"
+    )
     subscribe.add_argument("--to", default="127.0.0.1:50051", help="the tower's host:port")
-    subscribe.add_argument("--after", type=int, default=0, help="resume after this sequence")
-    subscribe.add_argument("--format", choices=("json", "table"), default="json")
+    subscribe.add_argument(
+        "--after", type=int, default=0, help="resume after this sequence (one FLIGHT)"
+    )
+    subscribe.add_argument("--format", choices=tuple(subscriber.WRITERS), default="json")
     subscribe.add_argument(
         "--ca", type=Path, help="the CA (PEM) the tower's TLS certificate is from"
     )
@@ -167,30 +174,55 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextI
             f"DRONE_AI_PARTNERS_PATH: partners expected when serving {address!r} beyond this "
             f"host, got none (every caller could do everything)"
         )
+    if settings.metrics_listen and settings.tls_cert_path is None:
+        plaintext_address(
+            settings.metrics_listen, settings.allow_plaintext_remote, "DRONE_AI_METRICS_LISTEN"
+        )
+    log_lines.configure(settings.log_format, err)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    with bootstrap.detection_pool(settings) as pool:
-        server = build_server(bootstrap.flight_control(settings, pool), access)
-        if credentials is None:
-            port = server.add_insecure_port(address)
-        else:
-            port = server.add_secure_port(address, credentials)
-        server.start()
-        print(f"drone-ai: serving on {address.rpartition(':')[0]}:{port}", file=out, flush=True)
-        stop.wait()
-        server.stop(grace=5.0).wait()
+    metrics = bootstrap.tower_metrics()
+    metrics_server = bootstrap.metrics_endpoint(settings, metrics)
+    if metrics_server is not None:
+        scheme = "http" if settings.tls_cert_path is None else "https"
+        host = settings.metrics_listen.rpartition(":")[0]
+        print(
+            f"drone-ai: metrics on {scheme}://{host}:{metrics_server.server_port}/metrics",
+            file=out,
+            flush=True,
+        )
+    try:
+        with bootstrap.detection_pool(settings) as pool:
+            server = build_server(
+                bootstrap.flight_control(settings, pool, metrics),
+                access,
+                metrics=metrics,
+                limiter=bootstrap.request_limiter(settings),
+            )
+            if credentials is None:
+                port = server.add_insecure_port(address)
+            else:
+                port = server.add_secure_port(address, credentials)
+            server.start()
+            where = f"{address.rpartition(':')[0]}:{port}"
+            print(f"drone-ai: serving on {where}", file=out, flush=True)
+            stop.wait()
+            server.stop(grace=5.0).wait()
+    finally:
+        if metrics_server is not None:
+            metrics_server.shutdown()
     print("drone-ai: stopped", file=out, flush=True)
     return EXIT_OK
 
 
 def _subscribe(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     ca_pem = None if args.ca is None else _read(args.ca, "subscribe --ca")
-    write = subscriber.write_json_line if args.format == "json" else subscriber.write_table_row
+    write = subscriber.WRITERS[args.format]
     count = 0
     try:
         for event in subscriber.events(
-            args.to, args.flight, args.after, os.environ.get("DRONE_AI_TOKEN"), ca_pem
+            args.to, args.flights, args.after, os.environ.get("DRONE_AI_TOKEN"), ca_pem
         ):
             write(event, out)
             out.flush()

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import grpc
@@ -197,8 +198,13 @@ def test_footprint_lands_on_an_elevation_model_when_one_is_configured(
     assert footprint["centre"]["offset_from_reported_m"] < 3.4
 
 
-def test_serve_answers_over_grpc_and_stops_cleanly_on_sigterm() -> None:
-    env = {**os.environ, "DRONE_AI_DETECT_WORKERS": "1"}
+def test_serve_answers_over_grpc_serves_metrics_and_stops_cleanly_on_sigterm() -> None:
+    env = {
+        **os.environ,
+        "DRONE_AI_DETECT_WORKERS": "1",
+        "DRONE_AI_METRICS_LISTEN": "127.0.0.1:0",
+        "DRONE_AI_TOKEN": "never-to-be-logged",
+    }
     script = shutil.which("drone-ai", path=str(Path(sys.executable).parent))
     assert script is not None
     server = subprocess.Popen(
@@ -210,12 +216,26 @@ def test_serve_answers_over_grpc_and_stops_cleanly_on_sigterm() -> None:
     )
     try:
         assert server.stdout is not None
+        metrics_line = server.stdout.readline()
+        assert metrics_line.startswith("drone-ai: metrics on http://127.0.0.1:"), metrics_line
+        metrics_url = metrics_line.split(" on ", 1)[1].strip()
         first = server.stdout.readline()
         assert first.startswith("drone-ai: serving on 127.0.0.1:"), first
         port = int(first.rsplit(":", 1)[1])
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            listed = pb_grpc.TowerStub(channel).ListFlights(pb.ListFlightsRequest(), timeout=10)
+            stub = pb_grpc.TowerStub(channel)
+            listed = stub.ListFlights(pb.ListFlightsRequest(), timeout=10)
+            with pytest.raises(grpc.RpcError) as unknown:
+                stub.StartFlight(
+                    pb.StartFlightRequest(flight_id="f1", video_uri="/nonexistent.ts"),
+                    timeout=10,
+                )
         assert list(listed.flights) == []
+        assert unknown.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+        with urllib.request.urlopen(metrics_url, timeout=10) as response:
+            scraped = response.read().decode()
+        assert "drone_ai_subscribers 0.0" in scraped
+        assert "drone_ai_frame_to_subscriber_seconds_count 0.0" in scraped
         server.send_signal(signal.SIGTERM)
         out, err = server.communicate(timeout=30)
     finally:
@@ -224,8 +244,17 @@ def test_serve_answers_over_grpc_and_stops_cleanly_on_sigterm() -> None:
             server.communicate()
     assert server.returncode == 0, err
     assert "drone-ai: stopped" in out
+    assert "never-to-be-logged" not in err
 
 
 def test_serve_refuses_a_plaintext_remote_address(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--listen", "0.0.0.0:50051"]) == 2
-    assert "plaintext gRPC expected on a loopback address" in capsys.readouterr().err
+    assert "plaintext expected on a loopback address only" in capsys.readouterr().err
+
+
+def test_serve_refuses_plaintext_metrics_beyond_this_host(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRONE_AI_METRICS_LISTEN", "0.0.0.0:9464")
+    assert main(["serve", "--listen", "127.0.0.1:0"]) == 2
+    assert "DRONE_AI_METRICS_LISTEN: plaintext expected" in capsys.readouterr().err

@@ -22,6 +22,7 @@ from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_u
 from drone_ai.adapters.event_log.news import NewsBell
 from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.entrypoints.cli import EXIT_OK, EXIT_UNREADABLE, main
+from drone_ai.entrypoints.grpc import subscriber
 from drone_ai.entrypoints.grpc.server import build_server
 from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightDirectory, FlightRecord
@@ -86,3 +87,27 @@ def test_subscribing_to_an_unknown_flight_is_a_clear_error(
 ) -> None:
     assert main(["subscribe", "nope", "--to", address]) == EXIT_UNREADABLE
     assert "NOT_FOUND: flight 'nope': no such flight" in capsys.readouterr().err
+
+
+def test_subscribe_writes_geojson_features_for_maps(
+    address: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["subscribe", "f1", "--to", address, "--format", "geojson"]) == EXIT_OK
+    features = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    points = [f for f in features if f["properties"]["kind"] == "detection"]
+    assert len(points) == 20 and all(f["type"] == "Feature" for f in features)
+    assert points[0]["geometry"] == {"type": "Point", "coordinates": [-77.3, 38.1, 50.0]}
+    assert points[0]["properties"]["track_id"] == 4 and points[0]["properties"]["label"] == "car"
+    statuses = [f for f in features if f["properties"]["kind"] == "status"]
+    assert [f["geometry"] for f in statuses] == [None, None]
+    assert statuses[-1]["properties"]["state"] == "FLIGHT_STATE_STOPPED"
+
+
+def test_subscribe_without_a_flight_follows_every_flight(address: str) -> None:
+    # Every flight, until interrupted: the reader stops it after the first events here.
+    got = []
+    for event in subscriber.events(address, []):
+        got.append(event.flight_id)
+        if len(got) == 22:
+            break
+    assert got == ["f1"] * 22

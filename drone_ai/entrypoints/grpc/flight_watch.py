@@ -90,7 +90,7 @@ def start_flight(address: str, flight_id: str, video_uri: str, timeout_s: float 
 
 def watch(address: str, flight_id: str) -> Iterator[SeenEvent]:
     """The flight's events from its first on, until it reports that it ended."""
-    for event in subscriber.events(address, flight_id):
+    for event in subscriber.events(address, [flight_id]):
         yield seen(event)
 
 
