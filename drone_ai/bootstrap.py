@@ -34,7 +34,8 @@ from drone_ai.adapters.simulator.live import LiveFlight
 from drone_ai.adapters.simulator.mpegts_writer import write_mpegts
 from drone_ai.adapters.simulator.scenario import load_scenario
 from drone_ai.adapters.terrain.geotiff import GeoTiffTerrain, VerticalDatum
-from drone_ai.adapters.video.live_feed import LiveFlightFeed
+from drone_ai.adapters.video.healing import HealingFrameSource
+from drone_ai.adapters.video.live_feed import HealingMpegTsFeed, LiveFlightFeed
 from drone_ai.adapters.video.mjpeg import MjpegHttpSource
 from drone_ai.adapters.video.pyav_source import PyAvFrameSource
 from drone_ai.config import AzimuthSetting, DemDatum, DetectorBackend, Settings
@@ -136,7 +137,7 @@ def detection_pool(settings: Settings) -> DetectionPool:
     return DetectionPool(functools.partial(detector, settings, threads), pool_settings)
 
 
-def feed_opener(settings: Settings, telemetry_idle_s: float = 30.0) -> FeedOpener:
+def feed_opener(settings: Settings) -> FeedOpener:
     """How StartFlight's URIs become a flight's inputs: an MPEG-TS (file path, udp://,
     rtsp://) carries its own KLV; an MJPEG http:// video takes its KLV from udp://host:port."""
     policy = DecodePolicy.STRICT if settings.klv_strict else DecodePolicy.LENIENT
@@ -152,8 +153,14 @@ def feed_opener(settings: Settings, telemetry_idle_s: float = 30.0) -> FeedOpene
             klv = KlvUdpTelemetrySource(
                 parts.port, parts.hostname or "127.0.0.1", policy, settings.klv_max_packet_bytes
             )
-            mjpeg = MjpegHttpSource(video_uri)
-            return LiveFlightFeed(mjpeg.frames, lambda: klv.samples(telemetry_idle_s))
+            video = HealingFrameSource(lambda: MjpegHttpSource(video_uri).frames())
+            return LiveFlightFeed(
+                video.frames,
+                lambda: klv.samples(idle_timeout_s=None),  # until the flight stops
+                healing=[video],
+                on_stop=klv.close,
+                refused=klv.counts.as_dict,
+            )
         if telemetry_uri:
             raise SourceError(
                 f"telemetry_uri: none expected with an MPEG-TS video (its KLV is inside), "
@@ -161,6 +168,9 @@ def feed_opener(settings: Settings, telemetry_idle_s: float = 30.0) -> FeedOpene
             )
         if "://" not in video_uri and not Path(video_uri).is_file():
             raise SourceError(f"video_uri: a readable file expected, got {video_uri!r}")
+        if video_uri.startswith(("udp://", "rtsp://")):
+            # A live stream: when it breaks, it is opened again (the flight is DEGRADED).
+            return HealingMpegTsFeed(lambda: PyAvFrameSource(video_uri, policy))
         return PyAvFrameSource(video_uri, policy)
 
     return open_feed

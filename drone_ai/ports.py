@@ -72,6 +72,18 @@ class DropCounting(Protocol):
 
 
 @runtime_checkable
+class HealingFeed(Protocol):
+    """A live feed that reconnects when an input breaks: it says what is down meanwhile, and
+    can be stopped while it waits (a stop must not wait for a dead peer)."""
+
+    def input_lost(self) -> str | None:
+        """None while every input flows (or is still connecting); else what is down, why."""
+        ...
+
+    def stop(self) -> None: ...
+
+
+@runtime_checkable
 class TelemetryRefusing(Protocol):
     """An input that counts the telemetry packets it refused, by reason."""
 

@@ -1,6 +1,10 @@
 """Starting and stopping flights: each runs in a thread of its own, from its inputs through
 the pipeline into its event log, its state changes logged as events too (DESIGN.md: STARTING
-> LIVE > STOPPED / FAILED; DEGRADED comes with reconnecting sources)."""
+> LIVE > (DEGRADED: an input lost, reconnecting) > STOPPED / FAILED).
+
+A live feed heals by itself; a watcher thread per such flight looks at it every
+HEALTH_CHECK_S and moves the flight between LIVE and DEGRADED, since while an input is down
+no frame comes to tell."""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from drone_ai.ports import (
     FeedOpener,
     FlightEventLog,
     FlightFeed,
+    HealingFeed,
     TelemetryRefusing,
     TowerMetrics,
 )
@@ -35,6 +40,8 @@ from drone_ai.services.pipeline import FlightPipeline
 
 FLIGHT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 RESULT_WAIT_S = 30.0  # at the end of a flight, for the detections still in the workers
+HEALTH_CHECK_S = 0.5
+_ENDED = (FlightState.STOPPED, FlightState.FAILED)
 LOG = logging.getLogger(__name__)
 
 
@@ -62,6 +69,8 @@ class FlightControl:
         self._clock_us = clock_us
         self._stops: dict[str, threading.Event] = {}
         self._threads: dict[str, threading.Thread] = {}
+        self._healing: dict[str, HealingFeed] = {}  # live feeds, to stop while they wait
+        self._states = threading.Lock()  # a state change and its event, one at a time
 
     @property
     def flights(self) -> FlightDirectory:
@@ -135,7 +144,25 @@ class FlightControl:
             target=run, name=f"flight-{flight_id}", daemon=True
         )
         thread.start()
+        if isinstance(feed, HealingFeed):
+            self._healing[flight_id] = feed
+            threading.Thread(
+                target=self._watch,
+                args=(record, feed, thread),
+                name=f"watch-{flight_id}",
+                daemon=True,
+            ).start()
         return record
+
+    def _watch(self, record: FlightRecord, feed: HealingFeed, flight: threading.Thread) -> None:
+        """LIVE <-> DEGRADED as the feed's inputs go and come back, while the flight runs."""
+        while flight.is_alive():
+            lost = feed.input_lost()
+            if lost is not None and record.state is FlightState.LIVE:
+                self._set(record, FlightState.DEGRADED, lost, unless=_ENDED)
+            elif lost is None and record.state is FlightState.DEGRADED:
+                self._set(record, FlightState.LIVE, "", unless=_ENDED)
+            flight.join(HEALTH_CHECK_S)
 
     def stop(self, flight_id: str, wait_s: float = 10.0) -> FlightRecord:
         """Stop a flight; it ends after its current frame (or its source's read timeout)."""
@@ -145,12 +172,25 @@ class FlightControl:
         stop = self._stops.get(flight_id)
         if stop is not None:
             stop.set()
+            healing = self._healing.get(flight_id)
+            if healing is not None:
+                healing.stop()  # it may be waiting for a peer that is gone
             self._threads[flight_id].join(wait_s)
         return record
 
-    def _set(self, record: FlightRecord, state: FlightState, detail: str) -> None:
-        record.state, record.detail = state, detail
-        record.log.append(StatusChange(state, detail))
+    def _set(
+        self,
+        record: FlightRecord,
+        state: FlightState,
+        detail: str,
+        unless: tuple[FlightState, ...] = (),
+    ) -> None:
+        """Change the flight's state and log it, unless it is already in one of `unless`."""
+        with self._states:
+            if record.state in unless:
+                return
+            record.state, record.detail = state, detail
+            record.log.append(StatusChange(state, detail))
         self._metrics.flight_state(record.flight_id, state.value)
         level = logging.WARNING if state is FlightState.FAILED else logging.INFO
         LOG.log(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import threading
+import time
 
 from drone_ai.adapters.klv.st0601 import encode_packet
 from drone_ai.adapters.klv.udp import KlvUdpTelemetrySource
@@ -26,3 +28,22 @@ def test_several_packets_in_one_datagram_and_one_per_datagram_all_arrive() -> No
     assert times == [1, 2, 3, 4, 6]
     assert source.datagrams == 4
     assert source.counts.as_dict() == {"truncated": 1}  # the cut packet is its datagram's own
+
+
+def test_without_an_idle_timeout_it_listens_through_silence_until_closed() -> None:
+    source = KlvUdpTelemetrySource()
+    got: list[int] = []
+
+    def read() -> None:
+        got.extend(s.t_us for s in source.samples(idle_timeout_s=None))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.sendto(packet(1), ("127.0.0.1", source.port))
+        time.sleep(1.5)  # longer than a read's wait: an outage, not the end
+        sender.sendto(packet(2), ("127.0.0.1", source.port))
+        time.sleep(0.3)
+    source.close()
+    reader.join(5.0)
+    assert not reader.is_alive() and got == [1, 2]

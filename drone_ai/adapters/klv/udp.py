@@ -8,6 +8,7 @@ than `max_packet_bytes` are cut by the socket and so refused by the decoder.
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 
 from domain.telemetry import TelemetrySample
@@ -18,6 +19,7 @@ from drone_ai.errors import SourceError
 
 _MAX_DATAGRAM = 65_535
 _RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
+_CLOSE_CHECK_S = 0.5  # how often a reader without an idle timeout looks whether it was closed
 
 
 class KlvUdpTelemetrySource:
@@ -39,6 +41,7 @@ class KlvUdpTelemetrySource:
             self._socket.close()
             raise SourceError(f"KLV over UDP: cannot listen on {host}:{port}: {exc}") from exc
         self.datagrams = 0
+        self._closed = threading.Event()
 
     @property
     def port(self) -> int:
@@ -59,10 +62,22 @@ class KlvUdpTelemetrySource:
         decoded = self._decoder.feed(datagram) + self._decoder.close()
         return [d.sample for d in decoded if d.sample is not None]
 
-    def samples(self, idle_timeout_s: float) -> Iterator[TelemetrySample]:
-        """Every sample until no datagram has come for `idle_timeout_s`."""
-        while (batch := self.receive(idle_timeout_s)) is not None:
+    def samples(self, idle_timeout_s: float | None) -> Iterator[TelemetrySample]:
+        """Every sample until no datagram has come for `idle_timeout_s`; with None, until
+        closed (a live flight's telemetry may pause through an outage and come back)."""
+        while not self._closed.is_set():
+            try:
+                batch = self.receive(_CLOSE_CHECK_S if idle_timeout_s is None else idle_timeout_s)
+            except OSError:
+                if self._closed.is_set():
+                    return  # closed under the reader
+                raise
+            if batch is None:
+                if idle_timeout_s is None:
+                    continue
+                return
             yield from batch
 
     def close(self) -> None:
+        self._closed.set()
         self._socket.close()

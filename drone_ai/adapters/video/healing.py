@@ -1,4 +1,5 @@
-"""A frame source that heals: it reconnects after its peer goes away, and says how it is doing.
+"""A source that heals: it reconnects after its peer goes away, and says how it is doing. It
+carries frames (MJPEG) or whatever a connection yields (MPEG-TS: frames and telemetry).
 
 States: CONNECTING (first attempt), LIVE (frames flowing), STALLED (the peer went quiet or
 away), RECONNECTING (waiting to try again), ENDED (stopped). Between attempts it waits an
@@ -15,9 +16,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
-from domain.frames import Frame
 from drone_ai.errors import SourceError
+
+T = TypeVar("T")
 
 _FPS_WINDOW = 240  # arrivals kept: two seconds at up to 120 fps
 _FPS_WINDOW_S = 2.0
@@ -65,10 +68,10 @@ class SourceHealth:
         return (len(window) - 1) / (newest - window[0])
 
 
-class HealingFrameSource:
+class HealingFrameSource(Generic[T]):
     def __init__(
         self,
-        connect: Callable[[], Iterable[Frame]],
+        connect: Callable[[], Iterable[T]],
         backoff: Backoff = Backoff(),
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -85,7 +88,7 @@ class HealingFrameSource:
         """End the source: the frames iterator returns at its next step."""
         self._stop.set()
 
-    def frames(self) -> Iterator[Frame]:
+    def frames(self) -> Iterator[T]:
         attempt = 0
         while not self._stop.is_set():
             try:
@@ -111,6 +114,13 @@ class HealingFrameSource:
             self._stop.wait(self._backoff.wait_s(attempt, self._rng))
             attempt += 1
         self._enter(SourceState.ENDED)
+
+    def outage(self) -> str | None:
+        """None while the source is connecting, live or ended; else what is wrong."""
+        state = self.health.state
+        if state in (SourceState.STALLED, SourceState.RECONNECTING):
+            return f"{state.value}: {self.health.last_error or 'no reason given'}"
+        return None
 
     @property
     def last_frame_age_s(self) -> float | None:

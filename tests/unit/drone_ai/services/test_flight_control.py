@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import numpy as np
 import pytest
 
+from domain.flight_events import FlightState, StatusChange
+from domain.frames import Frame, FrameClock
+from domain.telemetry import TelemetrySample
 from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
 from drone_ai.adapters.event_log.news import NewsBell
 from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.errors import InvalidRequestError, NotAvailableError, SourceError
-from drone_ai.ports import DetectionLane, FlightFeed
+from drone_ai.ports import DetectionLane, FeedOpener, FlightFeed
 from drone_ai.services.flight_control import FlightControl
-from drone_ai.services.flights import FlightDirectory
+from drone_ai.services.flights import FlightDirectory, FlightRecord
 from drone_ai.services.georeferencing import Georeferencer
 from tests.fake_tower import FakeDetectionLane
 
@@ -28,14 +36,14 @@ def unreadable(video_uri: str, telemetry_uri: str) -> FlightFeed:
     raise SourceError(f"video_uri: a readable file expected, got {video_uri!r}")
 
 
-def control(lanes: FakeLanes) -> FlightControl:
+def control(lanes: FakeLanes, open_feed: FeedOpener = unreadable) -> FlightControl:
     flights = FlightDirectory(NewsBell())
     return FlightControl(
         flights,
         lanes,
-        unreadable,
+        open_feed,
         Georeferencer(ConstantGeoid(0.0)),
-        lambda: InMemoryEventLog(10, 60.0, news=flights.news),
+        lambda: InMemoryEventLog(1_000, 60.0, news=flights.news),
         wall_clock_us,
     )
 
@@ -69,3 +77,64 @@ def test_recording_is_refused_clearly_until_the_tower_records() -> None:
     with pytest.raises(NotAvailableError, match="record: recording flights is not available"):
         control(lanes).start("f1", "/dev/null", recorded=True)
     assert lanes.opened == []
+
+
+class OutageFeed:
+    """A live feed whose input goes down after a few frames and comes back when told."""
+
+    def __init__(self) -> None:
+        self.lost: str | None = None
+        self.back = threading.Event()
+        self.stopped = threading.Event()
+
+    def events(self) -> Iterator[Frame | TelemetrySample]:
+        yield from frames(0, 3)
+        self.lost = "reconnecting: the peer ended the stream"
+        self.back.wait(10.0)
+        self.lost = None
+        yield from frames(3, 6)
+        self.stopped.wait(10.0)  # waits for a peer, as a live input does, until stopped
+
+    def input_lost(self) -> str | None:
+        return self.lost
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+def frames(first: int, end: int) -> list[Frame]:
+    image = np.zeros((8, 8, 3), np.uint8)
+    return [Frame(i, 33_333 * i, FrameClock.ARRIVAL, image) for i in range(first, end)]
+
+
+def states_logged(record: FlightRecord) -> list[FlightState]:
+    events = record.log.read(0, 1_000).events
+    return [e.event.state for e in events if isinstance(e.event, StatusChange)]
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_live_flight_is_degraded_while_its_input_is_down_and_stops_while_waiting() -> None:
+    feed = OutageFeed()
+    tower = control(FakeLanes(), lambda video, telemetry: feed)
+    record = tower.start("live-1", "udp://127.0.0.1:5000")
+    wait_for(lambda: record.state is FlightState.DEGRADED)
+    assert record.detail == "reconnecting: the peer ended the stream"
+    feed.back.set()
+    wait_for(lambda: record.state is FlightState.LIVE)
+    began = time.monotonic()
+    tower.stop("live-1")  # the feed waits for its peer: the stop must not
+    assert time.monotonic() - began < 5.0 and feed.stopped.is_set()
+    assert record.state is FlightState.STOPPED
+    assert states_logged(record) == [
+        FlightState.STARTING,
+        FlightState.LIVE,
+        FlightState.DEGRADED,
+        FlightState.LIVE,
+        FlightState.STOPPED,
+    ]
