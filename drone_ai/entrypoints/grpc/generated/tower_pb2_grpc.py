@@ -106,6 +106,13 @@ class TowerServicer(object):
         with after_sequence (one flight) or after_sequences (several): every event still held
         after it comes exactly once; events that were evicted come as one GapNotice first.
         NOT_FOUND / PERMISSION_DENIED when a listed flight does not exist / is not the caller's.
+
+        Slow subscribers: each reads the flight's shared event log at its own pace, so it never
+        slows the flight or another subscriber; what it has not read yet is its queue, bounded by
+        the log (DRONE_AI_EVENT_LOG_MAX_EVENTS, _MAX_AGE_S). Events evicted before it read them
+        come as one GapNotice; a subscriber that falls behind like this a fourth time is ended
+        with RESOURCE_EXHAUSTED (it may resume with after_sequence and a GapNotice). The server
+        pings idle streams every 20 s (keepalive) and drops peers that do not answer in 10 s.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
