@@ -7,6 +7,7 @@ frame-centre height the platform sends, then to sea level), EGM96 for sea level.
 from __future__ import annotations
 
 import enum
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 from drone_ai.errors import ConfigError
 
 _PREFIX = "DRONE_AI_"
+CONFIG_VARIABLE = "DRONE_AI_CONFIG"
 
 
 class AzimuthSetting(enum.Enum):
@@ -160,6 +162,15 @@ class Settings:
             )
 
     @classmethod
+    def load(cls, env: Mapping[str, str], config_path: Path | None = None) -> Settings:
+        """Settings from a TOML file (`config_path`, else DRONE_AI_CONFIG, if either is set)
+        with the environment's DRONE_AI_* variables over it: the file for what a deployment
+        fixes, the environment for what one run changes."""
+        path = config_path or (Path(env[CONFIG_VARIABLE]) if env.get(CONFIG_VARIABLE) else None)
+        from_file = {} if path is None else read_config_file(path)
+        return cls.from_env({**from_file, **env})
+
+    @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         values: dict[str, Any] = {}
         for field_name, parse in _PARSERS.items():
@@ -247,3 +258,38 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "metrics_listen": str,
     "log_format": _choice(LogFormat),
 }
+
+
+def read_config_file(path: Path) -> dict[str, str]:
+    """A TOML file of settings, named as in Settings (`listen = "0.0.0.0:50051"`,
+    `detect_workers = 3`), as the DRONE_AI_* variables they stand for; parsed and checked
+    exactly as those are."""
+    try:
+        with path.open("rb") as stream:
+            table = tomllib.load(stream)
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: a readable TOML file expected: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path}: TOML expected: {exc}") from exc
+    variables = {}
+    for name, value in table.items():
+        if name not in _PARSERS:
+            raise ConfigError(
+                f"config file {path}: a setting name expected ({', '.join(sorted(_PARSERS))}), "
+                f"got {name!r}"
+            )
+        variables[_PREFIX + name.upper()] = _as_text(path, name, value)
+    return variables
+
+
+def _as_text(path: Path, name: str, value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ",".join(value)
+    raise ConfigError(
+        f"config file {path}: {name}: a string, number, boolean or list of strings expected, "
+        f"got {value!r}"
+    )

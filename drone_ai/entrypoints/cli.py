@@ -1,7 +1,9 @@
 """The `drone-ai` command line.
 
-    drone-ai serve                    the control tower's gRPC service (DRONE_AI_LISTEN,
-                                      127.0.0.1:50051 by default), until interrupted
+    drone-ai serve [--config FILE]    the control tower's gRPC service (DRONE_AI_LISTEN,
+                                      127.0.0.1:50051 by default), until interrupted; every
+                                      command takes --config: a TOML file of settings, which
+                                      DRONE_AI_* variables override
     drone-ai subscribe [FLIGHT ...] --to HOST:PORT
                                       flights' events as JSON lines (--format table for
                                       people, geojson for maps) until they end (no FLIGHT:
@@ -59,7 +61,7 @@ EXIT_UNREADABLE = 2
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = Settings.from_env(os.environ)
+        settings = Settings.load(os.environ, getattr(args, "config", None))
         if getattr(args, "strict", False):
             settings = dataclasses.replace(settings, klv_strict=True)
         if getattr(args, "azimuth_reference", None):
@@ -80,12 +82,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="drone-ai", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    # Every command reads the settings: from a TOML file, under the DRONE_AI_* environment.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        help="a TOML file of settings (default: DRONE_AI_CONFIG); DRONE_AI_* variables override it",
+    )
 
-    serve = commands.add_parser("serve", help="run the control tower's gRPC service")
+    serve = commands.add_parser(
+        "serve", help="run the control tower's gRPC service", parents=[common]
+    )
     serve.add_argument("--listen", help="host:port (default: DRONE_AI_LISTEN)")
     serve.set_defaults(run=_serve)
 
-    subscribe = commands.add_parser("subscribe", help="print flights' events as they come")
+    subscribe = commands.add_parser(
+        "subscribe", help="print flights' events as they come", parents=[common]
+    )
     subscribe.add_argument(
         "flights", nargs="*", metavar="FLIGHT", help="flight ids; none: every flight, new ones too"
     )
@@ -100,7 +113,9 @@ def _parser() -> argparse.ArgumentParser:
     subscribe.set_defaults(run=_subscribe)
 
     demo = commands.add_parser(
-        "demo", help="the control tower end to end on a simulated flight, over gRPC"
+        "demo",
+        help="the control tower end to end on a simulated flight, over gRPC",
+        parents=[common],
     )
     demo.add_argument(
         "--map",
@@ -119,7 +134,9 @@ def _parser() -> argparse.ArgumentParser:
 
     klv = commands.add_parser("klv", help="KLV telemetry tools")
     klv_commands = klv.add_subparsers(required=True, metavar="KLV_COMMAND")
-    dump = klv_commands.add_parser("dump", help="print every KLV packet of a file")
+    dump = klv_commands.add_parser(
+        "dump", help="print every KLV packet of a file", parents=[common]
+    )
     dump.add_argument("file", type=Path, help="an MPEG-TS file, or a file of raw KLV packets")
     dump.add_argument("--format", choices=("json", "table"), default="json")
     dump.add_argument(
@@ -137,7 +154,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     dump.set_defaults(run=_klv_dump)
 
-    simulate = commands.add_parser("simulate", help="fly a simulated drone with ground truth")
+    simulate = commands.add_parser(
+        "simulate", help="fly a simulated drone with ground truth", parents=[common]
+    )
     simulate.add_argument(
         "scenario", type=Path, nargs="?", help="a JSON scenario (default: a 60 s orbit)"
     )

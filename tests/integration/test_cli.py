@@ -198,17 +198,16 @@ def test_footprint_lands_on_an_elevation_model_when_one_is_configured(
     assert footprint["centre"]["offset_from_reported_m"] < 3.4
 
 
-def test_serve_answers_over_grpc_serves_metrics_and_stops_cleanly_on_sigterm() -> None:
-    env = {
-        **os.environ,
-        "DRONE_AI_DETECT_WORKERS": "1",
-        "DRONE_AI_METRICS_LISTEN": "127.0.0.1:0",
-        "DRONE_AI_TOKEN": "never-to-be-logged",
-    }
+def test_serve_answers_over_grpc_serves_metrics_and_stops_cleanly_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "tower.toml"
+    config.write_text('metrics_listen = "127.0.0.1:0"\ndetect_workers = 1\n')
+    env = {**os.environ, "DRONE_AI_TOKEN": "never-to-be-logged"}
     script = shutil.which("drone-ai", path=str(Path(sys.executable).parent))
     assert script is not None
     server = subprocess.Popen(
-        [script, "serve", "--listen", "127.0.0.1:0"],
+        [script, "serve", "--listen", "127.0.0.1:0", "--config", str(config)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
