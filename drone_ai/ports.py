@@ -197,6 +197,10 @@ class DetectionLanes(Protocol):
         """A lane for a new flight; PoolCapacityError when one more would starve the others."""
         ...
 
+    def out_of_service(self) -> str | None:
+        """Why no flight can be served at all (the tower's health); None when they can."""
+        ...
+
 
 class FeedOpener(Protocol):
     """Opens a flight's inputs from the URIs a partner gave; SourceError when it cannot."""

@@ -18,6 +18,9 @@ class FakeNoLanes:
     def open_flight(self, flight_id: str) -> DetectionLane:
         raise PoolCapacityError("no detection in these tests")
 
+    def out_of_service(self) -> str | None:
+        return None
+
 
 def no_feed(video_uri: str, telemetry_uri: str) -> FlightFeed:
     raise SourceError("no inputs in these tests")

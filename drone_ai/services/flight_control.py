@@ -76,6 +76,10 @@ class FlightControl:
     def flights(self) -> FlightDirectory:
         return self._flights
 
+    def out_of_service(self) -> str | None:
+        """Why the tower cannot run flights now (its health check says NOT_SERVING)."""
+        return self._lanes.out_of_service()
+
     def start(
         self,
         flight_id: str,

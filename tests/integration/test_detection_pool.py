@@ -236,6 +236,13 @@ def test_a_detector_that_cannot_be_built_stops_the_pool_with_its_reason() -> Non
         DetectionPool(FakeUnbuildableDetector, PoolSettings(workers=1))
 
 
+def test_a_pool_says_when_it_can_take_no_flight(make_pool) -> None:
+    pool = make_pool(workers=1)
+    assert pool.out_of_service() is None
+    pool.close()
+    assert pool.out_of_service() == "detection pool closed"
+
+
 def test_a_flight_beyond_max_flights_is_refused(make_pool) -> None:
     pool = make_pool(workers=1, max_flights=2)
     pool.open_flight("a")

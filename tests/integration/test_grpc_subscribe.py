@@ -237,3 +237,45 @@ def test_flights_that_cannot_start_get_their_status_code(tower, request_, code, 
     with grpc.insecure_channel(address) as channel, pytest.raises(grpc.RpcError) as error:
         pb_grpc.TowerStub(channel).StartFlight(request_)
     assert error.value.code() is code and words in error.value.details()
+
+
+class BreakingLanes(FakeNoLanes):
+    """Lanes whose workers stop being able to start, then recover."""
+
+    def __init__(self) -> None:
+        self.why: str | None = None
+
+    def out_of_service(self) -> str | None:
+        return self.why
+
+
+def test_health_follows_whether_the_tower_can_run_flights() -> None:
+    lanes = BreakingLanes()
+    flights = FlightDirectory(NewsBell())
+    control = FlightControl(
+        flights,
+        lanes,
+        no_feed,
+        Georeferencer(ConstantGeoid(0.0)),
+        lambda: InMemoryEventLog(10, 60.0, news=flights.news),
+        wall_clock_us,
+    )
+    server = build_server(control, health_check_s=0.02)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    seen = []
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            request = health_pb2.HealthCheckRequest(service="drone_ai.tower.v1.Tower")
+            for why in (None, "detection pool out of service: workers cannot start", None):
+                lanes.why = why
+                time.sleep(0.3)
+                seen.append(stub.Check(request).status)
+    finally:
+        server.stop(grace=None)
+    serving, not_serving = (
+        health_pb2.HealthCheckResponse.SERVING,
+        health_pb2.HealthCheckResponse.NOT_SERVING,
+    )
+    assert seen == [serving, not_serving, serving]

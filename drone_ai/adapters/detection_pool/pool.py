@@ -113,6 +113,16 @@ class DetectionPool:
             self._turns.add(flight)
         return PoolLane(self, flight)
 
+    def out_of_service(self) -> str | None:
+        """Why the pool can take no flight (closed, or its workers cannot start); None when
+        it can."""
+        with self._lock:
+            if self._closing:
+                return "detection pool closed"
+            if self._broken is not None:
+                return f"detection pool out of service: {self._broken}"
+            return None
+
     def stats(self) -> PoolStats:
         with self._lock:
             return PoolStats(

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
+import threading
 from concurrent import futures
 from typing import Any
 
@@ -20,6 +22,7 @@ from drone_ai.services.access import AccessPolicy
 from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.rate_limit import RequestLimiter
 
+LOG = logging.getLogger(__name__)
 TOWER = pb.DESCRIPTOR.services_by_name["Tower"].full_name
 # A subscriber holds a thread while its stream is open: the pool bounds how many at once.
 MAX_STREAMS = 256
@@ -39,9 +42,12 @@ def build_server(
     *,
     metrics: TowerMetrics | None = None,
     limiter: RequestLimiter | None = None,
+    health_check_s: float = 1.0,
 ) -> grpc.Server:
     """A server with the services added; the caller binds ports and starts it. At most
-    `max_streams` calls at once (each holds a thread); more are refused RESOURCE_EXHAUSTED."""
+    `max_streams` calls at once (each holds a thread); more are refused RESOURCE_EXHAUSTED.
+    Its health (the Tower service's, and the server's, "") follows whether the tower can run
+    flights, looked at every `health_check_s` until the server stops."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_streams, thread_name_prefix="grpc"),
         options=_OPTIONS,
@@ -51,8 +57,12 @@ def build_server(
     pb_grpc.add_TowerServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
     checker = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(checker, server)
-    checker.set(TOWER, health_pb2.HealthCheckResponse.SERVING)
-    checker.set("", health_pb2.HealthCheckResponse.SERVING)
+    threading.Thread(
+        target=_reflect_health,
+        args=(server, checker, control, health_check_s),
+        name="health",
+        daemon=True,
+    ).start()
     reflection.enable_server_reflection(
         (
             TOWER,
@@ -62,6 +72,29 @@ def build_server(
         server,
     )
     return server
+
+
+def _reflect_health(
+    server: grpc.Server, checker: Any, control: FlightControl, every_s: float
+) -> None:
+    """SERVING while the tower can run flights, NOT_SERVING (and a warning saying why) while
+    it cannot: a load balancer or orchestrator then sends partners elsewhere."""
+    serving: bool | None = None
+    while True:
+        why = control.out_of_service()
+        if (why is None) != serving:
+            serving = why is None
+            status = (
+                health_pb2.HealthCheckResponse.SERVING
+                if serving
+                else health_pb2.HealthCheckResponse.NOT_SERVING
+            )
+            checker.set(TOWER, status)
+            checker.set("", status)
+            if why is not None:
+                LOG.warning("tower not serving", extra={"why": why})
+        if not server.wait_for_termination(every_s):  # False: it has stopped
+            return
 
 
 def plaintext_address(listen: str, allow_remote: bool, variable: str = "DRONE_AI_LISTEN") -> str:

@@ -31,6 +31,9 @@ class FakeLanes:
         self.opened.append(FakeDetectionLane(set()))
         return self.opened[-1]
 
+    def out_of_service(self) -> str | None:
+        return None
+
 
 def unreadable(video_uri: str, telemetry_uri: str) -> FlightFeed:
     raise SourceError(f"video_uri: a readable file expected, got {video_uri!r}")
