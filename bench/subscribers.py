@@ -20,6 +20,7 @@ import multiprocessing.synchronize
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 import numpy as np
@@ -44,7 +45,7 @@ class StreamResult:
     first_us: int = 0  # when the first counted frame event was read (wall clock)
     last_us: int = 0
     gaps: int = 0
-    ended: str = "deadline"
+    ended: str = "cut off"  # by the deadline, or by the bench (Subscribers.results)
 
     @property
     def fps(self) -> float:
@@ -117,6 +118,7 @@ async def _subscribe(
     window: Window,
     deadline_s: float,
     go: multiprocessing.synchronize.Event,
+    finish: multiprocessing.synchronize.Event,
     report: multiprocessing.Queue[object],
 ) -> None:
     opened: asyncio.Queue[None] = asyncio.Queue()
@@ -137,12 +139,17 @@ async def _subscribe(
         for _ in results:
             await asyncio.wait_for(opened.get(), max(0.1, deadline_s - (time.monotonic() - began)))
         report.put("open")
-        await asyncio.wait_for(
-            asyncio.gather(*tasks), max(0.1, deadline_s - (time.monotonic() - began))
+        told = asyncio.get_running_loop().run_in_executor(None, finish.wait, deadline_s)
+        either: list[asyncio.Future[Any]] = [asyncio.gather(*tasks), told]
+        await asyncio.wait(
+            either,
+            timeout=max(0.1, deadline_s - (time.monotonic() - began)),
+            return_when=asyncio.FIRST_COMPLETED,
         )
     except TimeoutError:
         report.put("open")  # harmless if said twice: the parent reads past it
     finally:
+        finish.set()  # lets the waiting thread go, however the streams ended
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -158,9 +165,10 @@ def _subscriber_main(
     window: Window,
     deadline_s: float,
     go: multiprocessing.synchronize.Event,
+    finish: multiprocessing.synchronize.Event,
     report: multiprocessing.Queue[object],
 ) -> None:
-    asyncio.run(_subscribe(address, flight_ids, channels, window, deadline_s, go, report))
+    asyncio.run(_subscribe(address, flight_ids, channels, window, deadline_s, go, finish, report))
 
 
 class Subscribers:
@@ -179,6 +187,7 @@ class Subscribers:
         context = multiprocessing.get_context("spawn")
         self._report: multiprocessing.Queue[object] = context.Queue()
         self._go = context.Event()
+        self._finish = context.Event()
         self._deadline_s = deadline_s
         self._process = context.Process(
             target=_subscriber_main,
@@ -189,6 +198,7 @@ class Subscribers:
                 window,
                 deadline_s,
                 self._go,
+                self._finish,
                 self._report,
             ),
             name="subscribers",
@@ -214,8 +224,13 @@ class Subscribers:
         self._go.set()
         self._expect("open")
 
-    def results(self) -> list[StreamResult]:
-        """Each stream's results; `cpu_s` is then the process's CPU time since `start()`."""
+    def results(self, cut_off_after_s: float | None = None) -> list[StreamResult]:
+        """Each stream's results once all have ended, or (given `cut_off_after_s`) that long
+        from now, the streams still open then cut off; `cpu_s` is then the process's CPU
+        time since `start()`."""
+        if cut_off_after_s is not None:
+            time.sleep(cut_off_after_s)
+            self._finish.set()
         while True:
             said = self._report.get(timeout=self._deadline_s + 60.0)
             if isinstance(said, tuple):

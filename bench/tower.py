@@ -11,15 +11,17 @@ on 127.0.0.1); its inputs and partners are other processes (bench/tower_rig.py).
    frame came out of the demuxer), same host. With the `none` detector (finds nothing)
    detection costs ~0: that is the latency excluding detector time. Printed beside it: the
    part spent in the tower (received to logged: telemetry sync, pool hand-over, tracking,
-   georeferencing).
+   georeferencing); and the CPU the tower's process and its pool's workers spent.
 2. fan-out: N gRPC subscribers (2 processes, a channel per 50 streams) on one flight whose
    log the bench writes at 30 frame events/s (5 located detections each); latency = read
    time less the append time. Sustained: every stream gets every event, p99 under 100 ms.
-3. a stalled subscriber: subscriber A's latency on such a flight alone, then with B, which
-   opened a stream and stopped reading; then the tower's RSS while events pour in at
-   300/s (20 detections each) past a small log bound with B still stalled.
+3. a stalled subscriber: subscriber A's latency on such a flight alone, beside a subscriber
+   B that reads (what any second subscriber costs), beside B stalled (it opened a stream and
+   stopped reading), and alone again (the noise); then the tower's RSS while events pour in
+   at 300/s (20 detections each) past a small log bound with B still stalled.
 Everything shares this machine's cores (`nproc` below) with the tower: the senders and
-subscribers too, so the figures are what one box does with its own clients.
+subscribers too, so the figures are what one box does with its own clients. A step of a
+ladder that fails is run once more before the ladder stops (the machine may be shared).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ FLIGHT_P99_MS = 250.0
 FANOUT_P99_MS = 100.0
 FANOUT_TARGET = 200
 FANOUT_STREAMS_MAX = 1024  # the server's stream limit for the fan-out runs
+TRIES = 2  # a step that fails is tried once more before the ladder stops: the machine is shared
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +73,14 @@ class Plan:
 FULL = Plan(
     8.0,
     30,
-    (1, 2, 4, 8, 12, 16),
+    (1, 2, 4, 5, 6, 8, 12, 16),
     (1, 2, 3, 4, 6, 8),
-    (50, 100, 200, 300, 400, 600, 800),
+    (50, 100, 150, 200, 300, 400, 600, 800),
     5.0,
     8.0,
     30.0,
 )
-QUICK = Plan(5.0, 30, (1, 2, 4, 8), (1, 2, 4), (50, 100, 200, 300), 3.0, 5.0, 15.0)
+QUICK = Plan(5.0, 30, (1, 2, 4, 8), (1, 2, 4), (50, 100, 150, 200), 3.0, 5.0, 15.0)
 
 
 def sustained(run: FlightsRun) -> bool:
@@ -92,8 +95,9 @@ def describe(run: FlightsRun) -> str:
     return (
         f"{run.flights:>2} flights: {run.delivered:6.1%} of {run.expected_per_flight * run.flights}"
         f" frames delivered, slowest flight {run.min_fps:4.1f} fps; latency p50 {p50:5.1f} / "
-        f"p99 {p99:6.1f} ms (in the tower {in50:4.1f} / {in99:5.1f}); sender late "
-        f"<= {run.sender_late_s * 1e3:.0f} ms: {'sustained' if sustained(run) else 'NOT sustained'}"
+        f"p99 {p99:6.1f} ms (in the tower {in50:4.1f} / {in99:5.1f}); CPU: tower process "
+        f"{run.tower_cores:.2f} cores, pool {run.worker_cores:.2f}; sender late <= "
+        f"{run.sender_late_s * 1e3:.0f} ms: {'sustained' if sustained(run) else 'NOT sustained'}"
         + (f" [{'; '.join(e[:120] for e in ended)}]" if ended else "")
     )
 
@@ -113,10 +117,13 @@ def flights_ladder(
         for count in ladder:
             if failed and count not in keep:
                 continue
-            run = runs[count] = run_flights(
-                tower, clip, count, plan.warmup_frames, f"{detector}-{count}"
-            )
-            print("  " + describe(run), flush=True)
+            for attempt in range(1 if failed else TRIES):
+                run = runs[count] = run_flights(
+                    tower, clip, count, plan.warmup_frames, f"{detector}-{count}-{attempt}"
+                )
+                print("  " + describe(run), flush=True)
+                if sustained(run):
+                    break
             failed = failed or not sustained(run)
     for count in sorted(runs):
         if not sustained(runs[count]):
@@ -134,22 +141,26 @@ def fanout_ladder(plan: Plan) -> int:
     with running_tower({"DRONE_AI_DETECTOR": "none"}, FANOUT_STREAMS_MAX) as tower:
         run_fanout(tower, 10, 1.0, "fanout-warmup")
         for count in plan.fanout_ladder:
-            run = run_fanout(tower, count, plan.fanout_s, f"fanout-{count}")
-            got = sum(s.frames for s in run.streams)
-            p50, p99 = percentiles_ms(run.latencies_us)
-            ok = run.whole and p99 < FANOUT_P99_MS
-            errors = sorted({s.ended[:120] for s in run.streams} - {"window ended"})
-            print(
-                f"  {count:>4} subscribers: {got}/{run.events * count} events, latency p50 "
-                f"{p50:5.1f} / p99 {p99:6.1f} ms; CPU: tower {run.tower_cores:.2f} cores, "
-                f"subscribers {run.subscriber_cores:.2f}: {'sustained' if ok else 'NOT sustained'}"
-                + (f" [{'; '.join(errors)}]" if errors else ""),
-                flush=True,
-            )
+            for attempt in range(TRIES):
+                time.sleep(1.0)  # the last streams' threads go back to the server's pool
+                run = run_fanout(tower, count, plan.fanout_s, f"fanout-{count}-{attempt}")
+                got = sum(s.frames for s in run.streams)
+                p50, p99 = percentiles_ms(run.latencies_us)
+                ok = run.whole and p99 < FANOUT_P99_MS
+                errors = sorted({s.ended[:120] for s in run.streams} - {"window ended"})
+                print(
+                    f"  {count:>4} subscribers: {got}/{run.events * count} events, latency p50 "
+                    f"{p50:5.1f} / p99 {p99:6.1f} ms; CPU: tower {run.tower_cores:.2f} cores, "
+                    f"subscribers {run.subscriber_cores:.2f}: "
+                    f"{'sustained' if ok else 'NOT sustained'}"
+                    + (f" [{'; '.join(errors)}]" if errors else ""),
+                    flush=True,
+                )
+                if ok:
+                    break
             if not ok:
                 break
             best = count
-            time.sleep(1.0)  # the closed streams' threads return to the pool
     return best
 
 
@@ -166,24 +177,28 @@ def stall(plan: Plan) -> None:
     flood = round(plan.flood_s * flood_rate)
     print(
         f"stalled subscriber: one flight at 30 events/s, subscriber A reading: {phase} events "
-        f"alone; B opens a stream and never reads, {settle} events to settle, {phase} measured; "
+        f"alone; {phase} with another subscriber B reading (the cost of a second subscriber); "
+        f"B stalled (opens a stream, never reads): {settle} events to settle, {phase} measured; "
         f"{flood} events at {flood_rate}/s (20 detections each) with B still stalled and the log "
-        f"bounded at {max_events} events / {max_age_s:g} s; B closed, {phase} more with A alone:"
+        f"bounded at {max_events} events / {max_age_s:g} s; B closed, {settle} + {phase} events "
+        f"with A alone again:"
     )
     with running_tower(env) as tower:
         flight = SyntheticFlight(tower, "stall")
         # Frame indices where each stage starts, in order.
-        stages = [phase, settle, phase, flood, settle, phase]
+        stages = [phase, phase, settle, phase, flood, settle, phase]
         starts = [sum(stages[:k]) for k in range(len(stages) + 1)]
+        deadline_s = plan.flood_s + 10 * plan.stall_phase_s + 120
         reader = Subscribers(
-            tower.address,
-            ["stall"],
-            window=flight.window(starts[-1]),
-            deadline_s=plan.flood_s + 120,
+            tower.address, ["stall"], window=flight.window(starts[-1]), deadline_s=deadline_s
         )
+        other = Subscribers(tower.address, ["stall"], deadline_s=deadline_s)
         try:
             reader.start()
             flight.drive(phase)
+            other.start()
+            flight.drive(phase)
+            other.kill()
             stalled = StalledSubscriber(tower.address, "stall")
             try:
                 flight.drive(settle + phase)
@@ -198,6 +213,7 @@ def stall(plan: Plan) -> None:
             (a,) = reader.results()
         finally:
             reader.kill()
+            other.kill()
         size = mappers.flight_event("stall", Sequenced(1, 0, frame_event(0, 20))).ByteSize()
 
     def stage(k: int) -> list[int]:
@@ -205,13 +221,17 @@ def stall(plan: Plan) -> None:
         pairs = zip(a.frame_times_us, a.latencies_us, strict=True)
         return [latency for t, latency in pairs if lo <= t <= hi]
 
-    before, beside, after = (percentiles_ms(stage(k)) for k in (0, 2, 5))
+    alone, reading, stalled_b, after = (percentiles_ms(stage(k)) for k in (0, 1, 3, 6))
+
+    def ms(p50_p99: tuple[float, float]) -> str:
+        return f"{p50_p99[0]:.2f} / {p50_p99[1]:.2f} ms"
+
     print(
-        f"  A's latency p50 / p99: alone {before[0]:.2f} / {before[1]:.2f} ms; with B stalled "
-        f"{beside[0]:.2f} / {beside[1]:.2f} ms; alone again {after[0]:.2f} / {after[1]:.2f} ms. "
-        f"With B against alone before: x{beside[0] / before[0]:.2f} / x{beside[1] / before[1]:.2f}"
-        f" (alone after against before, the noise: x{after[0] / before[0]:.2f} / "
-        f"x{after[1] / before[1]:.2f})"
+        f"  A's latency p50 / p99: alone {ms(alone)}; B reading {ms(reading)}; B stalled "
+        f"{ms(stalled_b)} (x{stalled_b[0] / reading[0]:.2f} / x{stalled_b[1] / reading[1]:.2f} "
+        f"of B reading, x{stalled_b[0] / alone[0]:.2f} / x{stalled_b[1] / alone[1]:.2f} of "
+        f"alone); alone again {ms(after)} (x{after[0] / alone[0]:.2f} / "
+        f"x{after[1] / alone[1]:.2f} of alone: the noise)"
     )
     points = ", ".join(f"{t:.0f} s {m:.1f}" for t, m in samples)
     half = samples[len(samples) // 2][1]
@@ -219,7 +239,7 @@ def stall(plan: Plan) -> None:
         f"  tower RSS (MiB) through the flood: {points}; growth {samples[-1][1] - before_mib:+.1f}"
         f" MiB in all, {samples[-1][1] - half:+.1f} over its second half. Kept whole, its {flood}"
         f" events would be {flood * size / 2**20:.0f} MiB as messages ({size} B each). A read "
-        f"{len(stage(3))}/{flood} of them ({a.gaps} gaps; A ended: {a.ended})"
+        f"{len(stage(4))}/{flood} of them ({a.gaps} gaps; A ended: {a.ended})"
     )
 
 
@@ -229,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--quick", action="store_true", help="shorter runs and ladders")
     plan = QUICK if parser.parse_args(argv).quick else FULL
-    print(" ".join(__doc__.split("\n\n")[0].split()))
+    print(__doc__.strip())
     print(f"nproc: {len(os.sched_getaffinity(0))}")
     began = time.monotonic()
     with tempfile.TemporaryDirectory() as folder:

@@ -18,6 +18,8 @@ Two kinds of flight:
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -56,6 +58,7 @@ BENCH_ENV = {"DRONE_AI_DETECT_MIN_RATE_HZ": "0", "DRONE_AI_DETECT_MAX_FLIGHTS": 
 UDP_TIMEOUT_S = 3.0  # a flight's input ends this long after its sender stops
 SYNTHETIC_START_US = 1_700_000_000_000_000
 TAIL_US = 300_000  # beyond the synchroniser's 250 ms wait for telemetry
+GRACE_S = 1.5  # after its sender ends, for a flight's counted frames to reach their subscriber
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,8 @@ class FlightsRun:
     expected_per_flight: int  # frames in the counted window
     streams: list[StreamResult]
     sender_late_s: float  # the sender's worst lateness against the stream's clock
+    tower_cores: float  # CPU seconds per second while the sender ran: the tower's process
+    worker_cores: float  # and its detection pool's workers
 
     @property
     def delivered(self) -> float:
@@ -159,13 +164,20 @@ def run_flights(tower: Tower, clip: Clip, count: int, warmup_frames: int, tag: s
         subscribers.start()
         if not wait_bound(ports, 10.0):
             raise RuntimeError(f"the tower did not open its UDP inputs {ports} within 10 s")
+        workers = pool_workers()
+        cpu_began_s, workers_began_s = time.process_time(), sum(map(cpu_s, workers))
+        began_s = time.monotonic()
         sender.start()
         late_s = sender.join(deadline_s)
-        streams = subscribers.results()
+        wall_s = time.monotonic() - began_s
+        tower_cores = (time.process_time() - cpu_began_s) / wall_s
+        worker_cores = (sum(map(cpu_s, workers)) - workers_began_s) / wall_s
+        # A frame not delivered by then is lost: a flight that sheds frames may end slowly.
+        streams = subscribers.results(cut_off_after_s=GRACE_S)
     finally:
         sender.stop()
         subscribers.kill()
-    return FlightsRun(count, len(counted), streams, late_s)
+    return FlightsRun(count, len(counted), streams, late_s, tower_cores, worker_cores)
 
 
 def wait_landed(tower: Tower, deadline_s: float) -> None:
@@ -301,6 +313,21 @@ def run_fanout(
             client.kill()
     subscriber_cores = sum(client.cpu_s for client in clients) / wall_s
     return FanoutRun(frames, streams, tower_cores, subscriber_cores)
+
+
+def pool_workers() -> list[int]:
+    """The process ids of this process's children other than the bench's own: the pool's."""
+    ours = {"ts-sender", "subscribers", "stalled-subscriber"}
+    return [p.pid for p in multiprocessing.active_children() if p.name not in ours and p.pid]
+
+
+def cpu_s(pid: int) -> float:
+    """A process's CPU time (user and system) so far, from Linux's /proc/PID/stat; 0 when gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib() -> float:
