@@ -5,17 +5,21 @@ on a height, look the terrain up there, land again), else a height the caller re
 frame-centre elevation, or a configured constant). Points the elevation model does not cover
 keep the fallback height and say so in their method.
 
-The error estimate propagates configured 1-sigma telemetry uncertainties to the ground, per
-point, for a ray of slant range S meeting the ground at depression e:
+The error estimate propagates configured 1-sigma uncertainties to the ground, per point, for a
+ray of slant range S meeting the ground at depression e:
   along the line of sight: S * s_angle / sin(e)  (pointing),  s_vertical / tan(e)  (sensor
   altitude and ground height together), s_position;
   across it: S * s_angle, s_position;
-and reports the root sum of squares of both axes (the DRMS, in metres).
+and reports the root sum of squares of both axes (the DRMS, in metres). The angle s_angle is
+the pointing uncertainty and the image point's own (the detector's box edge is off by
+`pixel_px`, each pixel 1/f radians at the image centre, slightly less towards the edges)
+together, root sum of squares: both turn the ray by a small angle in any direction.
 """
 
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from domain.camera import CameraModel
+from domain.errors import InvalidValueError
 from domain.geodesy import NEAR_SURFACE_ITERATIONS, ecef_to_geodetic
 from domain.ground_intersection import RayStatus, ellipsoid_normal, intersect_ground
 
@@ -43,7 +48,9 @@ class Method(enum.IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Uncertainty:
-    """1-sigma telemetry uncertainties that the error estimate propagates."""
+    """1-sigma uncertainties that the error estimate propagates. Angles are per axis of the
+    line of sight: heading/pitch/roll errors of s_a each and azimuth/elevation errors of s_p
+    each turn it by sqrt(s_a**2 + s_p**2) in elevation (at most that across)."""
 
     pointing_deg: float = 0.5  # platform attitude and sensor pointing together
     position_m: float = 5.0  # horizontal sensor position
@@ -51,6 +58,13 @@ class Uncertainty:
     ground_height_m: float = 30.0  # a resolved ground height (KLV or constant)
     dem_height_m: float = 5.0  # a height from the elevation model
     reported_corner_m: float = 30.0  # the platform's own corners (used by the homography)
+    pixel_px: float = 0.0  # the image point itself (a box's bottom centre), per image axis
+
+    def __post_init__(self) -> None:
+        for name in self.__slots__:
+            value = getattr(self, name)
+            if not 0.0 <= value < math.inf:  # NaN fails too
+                raise InvalidValueError(f"uncertainty {name}", "a finite sigma >= 0", value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +120,8 @@ def georeference_pixels(
             lat, lon, hae = ecef_to_geodetic(points, NEAR_SURFACE_ITERATIONS)
             if not np.any(unsettled_m[on_terrain] > _CONVERGED_M):
                 break
-    sigma = _sigma_h_m(points, rays, slant, on_terrain, unsettled_m, uncertainty)
+    pixel_rad = uncertainty.pixel_px / min(camera.intrinsics.fx_px, camera.intrinsics.fy_px)
+    sigma = _sigma_h_m(points, rays, slant, on_terrain, unsettled_m, uncertainty, pixel_rad)
     method = np.where(on_terrain, Method.POSE_DEM, Method.POSE_ELLIPSOID).astype(np.uint8)
     return GroundPoints(lat, lon, hae, slant, sigma, status, method)
 
@@ -118,6 +133,7 @@ def _sigma_h_m(
     on_terrain: NDArray[np.bool_],
     unsettled_m: Float,
     u: Uncertainty,
+    pixel_rad: float = 0.0,
 ) -> Float:
     up = ellipsoid_normal(points)
     sin_depression = np.clip(-np.einsum("...i,...i->...", rays, up), 1e-6, 1.0)
@@ -125,7 +141,7 @@ def _sigma_h_m(
     ground_sigma = np.where(on_terrain, u.dem_height_m, u.ground_height_m)
     # A terrain iteration that had not settled leaves its last step as extra height error.
     vertical = np.sqrt(u.altitude_m**2 + ground_sigma**2 + unsettled_m**2)
-    angle = np.radians(u.pointing_deg)
+    angle = np.hypot(np.radians(u.pointing_deg), pixel_rad)
     along_sq = (slant_m * angle / sin_depression) ** 2 + (vertical / tan_depression) ** 2
     across_sq = (slant_m * angle) ** 2
     return np.asarray(np.sqrt(along_sq + across_sq + 2.0 * u.position_m**2), dtype=np.float64)

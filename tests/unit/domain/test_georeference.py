@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from domain.camera import CameraModel, Intrinsics
+from domain.errors import InvalidValueError
 from domain.geodesy import geodetic_to_ecef, geodetic_to_ned
 from domain.georeference import (
     GroundLimits,
@@ -101,3 +102,50 @@ def test_the_error_estimate_matches_a_monte_carlo_of_the_same_uncertainties() ->
         offsets.append(ned[..., :2])
     drms = np.sqrt(np.mean(np.sum(np.square(offsets), axis=-1), axis=0))
     assert drms == pytest.approx(nominal.sigma_h_m, rel=0.2)
+
+
+def test_the_pixel_term_matches_a_monte_carlo_of_image_points_off_by_that_many_pixels() -> None:
+    """A box edge `pixel_px` off in each image axis turns the ray by pixel_px / f radians."""
+    u_sig = Uncertainty(pointing_deg=0.0, position_m=0.0, altitude_m=0.0, ground_height_m=0.0)
+    blurred = Uncertainty(
+        pointing_deg=0.0, position_m=0.0, altitude_m=0.0, ground_height_m=0.0, pixel_px=4.0
+    )
+    pixels = (np.array([400.0, 100.0, 700.0]), np.array([300.0, 80.0, 520.0]))
+    sharp = georeference_pixels(camera(), *pixels, 500.0, uncertainty=u_sig)
+    nominal = georeference_pixels(camera(), *pixels, 500.0, uncertainty=blurred)
+    assert np.allclose(sharp.sigma_h_m, 0.0)
+    rng = np.random.default_rng(5)
+    offsets = []
+    for _ in range(400):
+        du, dv = rng.normal(0.0, blurred.pixel_px, (2, 3))
+        result = georeference_pixels(camera(), pixels[0] + du, pixels[1] + dv, 500.0)
+        ned = geodetic_to_ned(
+            result.lat_deg, result.lon_deg, 0.0, nominal.lat_deg, nominal.lon_deg, 0.0
+        )
+        offsets.append(ned[..., :2])
+    drms = np.sqrt(np.mean(np.sum(np.square(offsets), axis=-1), axis=0))
+    # 1/f is the centre pixel's angle, the largest: the corners' estimate is up to 1/cos^2 of
+    # the half field (7 %) high; 400 draws add some 5 %.
+    assert drms == pytest.approx(nominal.sigma_h_m, rel=0.15)
+    assert np.all(drms <= nominal.sigma_h_m * 1.07)
+
+
+def test_pixel_and_pointing_sigmas_add_as_angles() -> None:
+    pixels = (np.array([400.0]), np.array([300.0]))
+    f_px = min(camera().intrinsics.fx_px, camera().intrinsics.fy_px)  # the wider pixel angle
+    pixel_px = 3.0
+    as_pixels = Uncertainty(0.2, 0.0, 0.0, 0.0, pixel_px=pixel_px)
+    as_angle = Uncertainty(float(np.hypot(0.2, np.degrees(pixel_px / f_px))), 0.0, 0.0, 0.0)
+    first = georeference_pixels(camera(), *pixels, 500.0, uncertainty=as_pixels)
+    second = georeference_pixels(camera(), *pixels, 500.0, uncertainty=as_angle)
+    assert first.sigma_h_m == pytest.approx(second.sigma_h_m, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"pointing_deg": -0.1}, {"pixel_px": float("nan")}, {"position_m": float("inf")}],
+    ids=["negative", "nan", "infinite"],
+)
+def test_an_uncertainty_must_be_a_finite_sigma(fields: dict[str, float]) -> None:
+    with pytest.raises(InvalidValueError, match="finite sigma"):
+        Uncertainty(**fields)
