@@ -4,8 +4,9 @@ telemetry rate (not phase-aligned with the frames unless the scenario says so).
 Frames are rendered from the pose that the noise-free telemetry describes once encoded and
 decoded, so that a camera model built from that KLV reproduces the frames exactly (quantising
 only the values, never their agreement). With noise configured, the packets carry a noisy pose
-and the frames keep the true one. Noise is drawn from a generator seeded by (seed, packet
-number): the same scenario gives byte-identical packets whatever order they are asked for in.
+and the frames keep the true one. White noise is drawn from a generator seeded by (seed, packet
+number), wandering noise as one series from the seed (telemetry_noise.py): the same scenario
+gives byte-identical packets whatever order they are asked for in.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from drone_ai.adapters.klv.policy import DecodeContext, DecodePolicy
 from drone_ai.adapters.klv.st0601 import ST0601_KEY, decode_packet, encode_packet
 from drone_ai.adapters.klv.st0601_telemetry import items_from_sample, sample_from_items
 from drone_ai.adapters.simulator.render import Renderer, TargetTruth
-from drone_ai.adapters.simulator.scenario import Scenario
+from drone_ai.adapters.simulator.scenario import Noise, Scenario
 from drone_ai.adapters.simulator.scene import build_scene
+from drone_ai.adapters.simulator.telemetry_noise import gauss_markov
 from drone_ai.errors import SourceError
 
 _UAS_LS_VERSION = 17
@@ -53,6 +55,7 @@ class SimulatedFlight:
         scene = build_scene(scenario.seed, scenario.vehicles, scenario.people)
         origin = scenario.origin
         self._renderer = Renderer(scene, origin.lat_deg, origin.lon_deg, origin.ground_hae_m)
+        self._wandering_errors: NDArray[np.float64] | None = None  # drawn on first use
 
     @property
     def frame_count(self) -> int:
@@ -96,7 +99,7 @@ class SimulatedFlight:
         t_us = self.packet_time_us(index)
         sample = self.reported_sample(t_us)
         if self.scenario.noise.any:
-            sample = self._noisy(sample, np.random.default_rng([self.scenario.seed, index]))
+            sample = self._noisy(sample, index)
         return t_us, self._encode(sample)
 
     def camera(self, sample: TelemetrySample) -> CameraModel:
@@ -150,31 +153,44 @@ class SimulatedFlight:
             other_items={65: _UAS_LS_VERSION},
         )
 
-    def _noisy(self, sample: TelemetrySample, rng: np.random.Generator) -> TelemetrySample:
-        """`sample` with the scenario's noise added; every field it touches is always set on
-        a simulated sample."""
+    def _noisy(self, sample: TelemetrySample, index: int) -> TelemetrySample:
+        """`sample` (packet `index`'s) with the scenario's noise added: its wandering part,
+        and its white part drawn from a generator seeded by (seed, index). Every field it
+        touches is always set on a simulated sample."""
         n = self.scenario.noise
-        sigmas = {
-            "sensor_hae_m": n.altitude_m,
-            "platform_heading_deg": n.attitude_deg,
-            "platform_pitch_deg": n.attitude_deg,
-            "platform_roll_deg": n.attitude_deg,
-            "sensor_rel_az_deg": n.pointing_deg,
-            "sensor_rel_el_deg": n.pointing_deg,
-        }
+        white = math.sqrt(n.white_fraction)
+        wandering = self._wandering()[index] if n.white_fraction < 1.0 else np.zeros(8)
+        rng = np.random.default_rng([self.scenario.seed, index])
         changed = {
-            name: getattr(sample, name) + float(rng.normal(0.0, sigma))
-            for name, sigma in sigmas.items()
+            name: getattr(sample, name) + float(rng.normal(0.0, sigma * white)) + float(drift)
+            for (name, sigma), drift in zip(_noise_sigmas(n).items(), wandering[2:], strict=True)
         }
         for direction in ("platform_heading_deg", "sensor_rel_az_deg"):
             changed[direction] %= 360.0
-        d_north, d_east = (float(d) for d in rng.normal(0.0, n.position_m, 2))
+        d_north, d_east = (float(d) for d in rng.normal(0.0, n.position_m * white, 2))
+        d_north += float(wandering[0])
+        d_east += float(wandering[1])
         lat: float = getattr(sample, "sensor_lat_deg")  # noqa: B009 - typed: always set here
         lon: float = getattr(sample, "sensor_lon_deg")  # noqa: B009
         metres_per_deg = 111_320.0  # ample for noise of metres
         changed["sensor_lat_deg"] = lat + d_north / metres_per_deg
         changed["sensor_lon_deg"] = lon + d_east / (metres_per_deg * math.cos(math.radians(lat)))
         return replace(sample, **changed)
+
+    def _wandering(self) -> NDArray[np.float64]:
+        """Per packet: the wandering errors of north, east, then the `_noise_sigmas` fields."""
+        if self._wandering_errors is None:
+            s = self.scenario
+            n = s.noise
+            sigmas = np.array([n.position_m, n.position_m, *_noise_sigmas(n).values()])
+            self._wandering_errors = gauss_markov(
+                sigmas * math.sqrt(1.0 - n.white_fraction),
+                self.packet_count,
+                1.0 / s.telemetry_hz,
+                n.correlation_s,
+                s.seed,
+            )
+        return self._wandering_errors
 
     def _encode(self, sample: TelemetrySample) -> bytes:
         """The packet for `sample`, with the footprint the platform would compute from it."""
@@ -192,6 +208,18 @@ class SimulatedFlight:
                 corners=tuple(LatLon(p.lat_deg, p.lon_deg) for p in footprint.corners),  # type: ignore[arg-type]
             )
         return encode_packet(items_from_sample(sample))
+
+
+def _noise_sigmas(noise: Noise) -> dict[str, float]:
+    """The sample fields the noise moves (besides the position), and their sigmas."""
+    return {
+        "sensor_hae_m": noise.altitude_m,
+        "platform_heading_deg": noise.attitude_deg,
+        "platform_pitch_deg": noise.attitude_deg,
+        "platform_roll_deg": noise.attitude_deg,
+        "sensor_rel_az_deg": noise.pointing_deg,
+        "sensor_rel_el_deg": noise.pointing_deg,
+    }
 
 
 def _round_trip(sample: TelemetrySample) -> TelemetrySample:

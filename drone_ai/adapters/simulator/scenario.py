@@ -13,7 +13,8 @@ typo does not silently fly the default.
       "camera": {"width_px": 1280, "height_px": 720, "hfov_deg": 30, "vfov_deg": null,
                  "zoom": [[20, 15], [40, 30]]},
       "fps": 30, "telemetry_hz": 25, "telemetry_offset_ms": 7,
-      "noise": {"position_m": 0, "altitude_m": 0, "attitude_deg": 0, "pointing_deg": 0},
+      "noise": {"position_m": 0, "altitude_m": 0, "attitude_deg": 0, "pointing_deg": 0,
+                "correlation_s": 0, "white_share": 0},
       "targets": {"vehicles": 12, "people": 8},
       "render": {"blur_sigma_px": 0, "pixel_noise": 0, "jpeg_quality": 90}
     }
@@ -21,12 +22,15 @@ typo does not silently fly the default.
 Path kinds: "orbit" (centre_east_m, centre_north_m, radius_m, clockwise), "legs" (waypoints:
 [[east, north], ...]), "lawnmower" (west_m, south_m, width_m, height_m, spacing_m). Gimbal
 kinds: "look_at" (east_m, north_m), "fixed" (rel_az_deg, rel_el_deg, rel_roll_deg), "slew"
-(start_az_deg, rate_deg_s, rel_el_deg). Zoom: [time_s, hfov_deg] steps.
+(start_az_deg, rate_deg_s, rel_el_deg). Zoom: [time_s, hfov_deg] steps. Noise: an object
+as above (the default: none), or the name of a profile: "none", or "typical" (a small tactical
+UAS's navigation errors, `Noise.typical`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,12 +76,34 @@ class CameraSpec:
 
 @dataclass(frozen=True, slots=True)
 class Noise:
-    """1-sigma noise on the telemetry (never on the frames, which use the true pose)."""
+    """1-sigma errors of the telemetry (never of the frames, which use the true pose).
 
-    position_m: float = 0.0
+    Every packet's error in each quantity has the sigma given. With `correlation_s` 0 each
+    packet draws afresh (white noise); with `correlation_s` > 0, all but `white_share` of the
+    variance wanders as a first-order Gauss-Markov process with that correlation time
+    (telemetry_noise.py), as a navigation unit's errors do. White errors are partly averaged
+    away where the tower interpolates between two packets (to between 1/2 and all of their
+    variance), wandering ones are not: only these keep a sigma that the tower should report.
+    """
+
+    position_m: float = 0.0  # north and east, each
     altitude_m: float = 0.0
-    attitude_deg: float = 0.0
-    pointing_deg: float = 0.0
+    attitude_deg: float = 0.0  # platform heading, pitch and roll, each
+    pointing_deg: float = 0.0  # sensor relative azimuth and elevation, each
+    correlation_s: float = 0.0
+    white_share: float = 0.0  # of each variance, with correlation_s > 0
+
+    def __post_init__(self) -> None:
+        for name in self.__slots__:
+            value = getattr(self, name)
+            if not 0.0 <= value < math.inf:  # NaN fails too
+                raise ConfigError(
+                    f"scenario noise {name}: a finite value >= 0 expected, got {value}"
+                )
+        if self.white_share > 1.0:
+            raise ConfigError(
+                f"scenario noise white_share: a share in [0, 1] expected, got {self.white_share}"
+            )
 
     @property
     def any(self) -> bool:
@@ -85,6 +111,44 @@ class Noise:
             v > 0.0
             for v in (self.position_m, self.altitude_m, self.attitude_deg, self.pointing_deg)
         )
+
+    @property
+    def white_fraction(self) -> float:
+        """The share of each variance drawn afresh per packet."""
+        return 1.0 if self.correlation_s == 0.0 else self.white_share
+
+    @classmethod
+    def typical(cls) -> Noise:
+        """A small tactical UAS's navigation and gimbal (`"noise": "typical"` in a scenario):
+
+        - position 2 m per horizontal axis: a single-frequency GNSS receiver (2.5 m CEP, the
+          usual data-sheet figure, is 1.18 sigma of a circular error);
+        - altitude 3 m: GNSS heights are 1.5 times worse than its horizontal positions, and
+          a barometer smooths but does not remove the offset;
+        - attitude 0.2 deg on heading, pitch and roll each: a GNSS-aided MEMS INS in flight
+          (0.1 deg roll and pitch, 0.2 to 0.5 deg heading on the data sheets);
+        - pointing 0.2 deg on azimuth and elevation each: the gimbal's encoders, boresight
+          alignment and what its stabilisation leaves;
+        - wandering with a 2 s correlation time, a tenth of each variance white (a packet's
+          own quantisation and timing jitter). Real GNSS errors wander for minutes; 2 s keeps
+          a short simulated flight from carrying one single offset, so that it samples the
+          errors' spread.
+
+        The tower's matching error model (README, DRONE_AI_SIGMA_*): position 2 m, altitude
+        3 m, pointing sqrt(0.2**2 + 0.2**2) = 0.28 deg per axis, ground height near 0 (the
+        simulated ground is flat, the KLV frame-centre height exact).
+        """
+        return cls(
+            position_m=2.0,
+            altitude_m=3.0,
+            attitude_deg=0.2,
+            pointing_deg=0.2,
+            correlation_s=2.0,
+            white_share=0.1,
+        )
+
+
+NOISE_PROFILES = {"none": Noise(), "typical": Noise.typical()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +238,7 @@ def scenario_from_mapping(raw: Mapping[str, Any]) -> Scenario:
             gimbal=_gimbal(raw.get("gimbal")),
             origin=_build(Origin, raw.get("origin")),
             camera=_build(CameraSpec, camera),
-            noise=_build(Noise, raw.get("noise")),
+            noise=_noise(raw.get("noise")),
             render=_build(RenderSpec, raw.get("render")),
             **scalars,
         )
@@ -198,6 +262,18 @@ _SCALARS: dict[str, tuple[str, type[Any]]] = {
 
 def _build(kind: type[Any], raw: Mapping[str, Any] | None) -> Any:
     return kind(**(raw or {}))
+
+
+def _noise(raw: Mapping[str, Any] | str | None) -> Noise:
+    if isinstance(raw, str):
+        if raw not in NOISE_PROFILES:
+            raise ConfigError(
+                f"scenario noise: a profile {sorted(NOISE_PROFILES)} or an object expected, "
+                f"got {raw!r}"
+            )
+        return NOISE_PROFILES[raw]
+    noise: Noise = _build(Noise, raw)
+    return noise
 
 
 def _path(raw: Mapping[str, Any] | None) -> Orbit | Legs:
