@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from wsgiref.simple_server import WSGIServer
 
 from domain.flight_events import FlightEvent
-from domain.georeference import GroundLimits
+from domain.georeference import GroundLimits, Uncertainty
 from domain.pose import AzimuthReference, PointingConventions
 from drone_ai.adapters.access.partners_file import load_partners
 from drone_ai.adapters.detection_pool.pool import DetectionPool
@@ -71,7 +71,8 @@ def sample_flight() -> AbstractContextManager[Path]:
 
 
 def georeferencer(settings: Settings) -> Georeferencer:
-    """The georeferencer the settings describe: geoid, elevation model, conventions, limits."""
+    """The georeferencer the settings describe: geoid, elevation model, conventions, limits,
+    and the uncertainties its error estimates propagate."""
     geoid: GeoidModel = (
         Egm96Geoid()
         if settings.geoid_undulation_m is None
@@ -91,6 +92,14 @@ def georeferencer(settings: Settings) -> Georeferencer:
     policy = GeoreferencingPolicy(
         pointing=PointingConventions(azimuth),
         limits=GroundLimits(settings.max_slant_range_m, settings.min_depression_deg),
+        uncertainty=Uncertainty(
+            pointing_deg=settings.sigma_pointing_deg,
+            position_m=settings.sigma_position_m,
+            altitude_m=settings.sigma_altitude_m,
+            ground_height_m=settings.sigma_ground_height_m,
+            dem_height_m=settings.sigma_dem_height_m,
+            pixel_px=settings.sigma_pixel_px,
+        ),
         ground_msl_m=settings.ground_msl_m,
     )
     return Georeferencer(geoid, terrain, policy)

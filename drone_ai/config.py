@@ -61,6 +61,17 @@ class Settings:
     # Ground points farther than this, or seen flatter than this, are flagged, not trusted.
     max_slant_range_m: float = 20_000.0
     min_depression_deg: float = 3.0
+    # 1-sigma errors the reported horizontal error of each ground point propagates (see
+    # domain/georeference.py): pointing per axis of the line of sight, attitude and gimbal
+    # together (sqrt(attitude**2 + gimbal**2)); the sensor's position per horizontal axis and
+    # its height; the ground height from the KLV or GROUND_MSL_M, or from the DEM; and the
+    # detector's box (its bottom centre, per image axis, in pixels of the frame).
+    sigma_pointing_deg: float = 0.5
+    sigma_position_m: float = 5.0
+    sigma_altitude_m: float = 10.0
+    sigma_ground_height_m: float = 30.0
+    sigma_dem_height_m: float = 5.0
+    sigma_pixel_px: float = 4.0
     detector: DetectorBackend = DetectorBackend.MOTION
     detector_model_path: Path | None = None
     detector_labels_path: Path | None = None  # when the model's metadata has no class names
@@ -141,6 +152,12 @@ class Settings:
             ("event_log_max_age_s", 0.0 < self.event_log_max_age_s <= 86_400.0, "(0, 86400]"),
             ("rate_limit_per_s", 0.0 < self.rate_limit_per_s <= 1e6, "(0, 1e6]"),
             ("rate_limit_burst", 1 <= self.rate_limit_burst <= 1_000_000, "1 to 1e6"),
+            ("sigma_pointing_deg", 0.0 <= self.sigma_pointing_deg <= 90.0, "0 to 90"),
+            ("sigma_position_m", 0.0 <= self.sigma_position_m <= 1e5, "0 to 1e5"),
+            ("sigma_altitude_m", 0.0 <= self.sigma_altitude_m <= 1e5, "0 to 1e5"),
+            ("sigma_ground_height_m", 0.0 <= self.sigma_ground_height_m <= 1e5, "0 to 1e5"),
+            ("sigma_dem_height_m", 0.0 <= self.sigma_dem_height_m <= 1e5, "0 to 1e5"),
+            ("sigma_pixel_px", 0.0 <= self.sigma_pixel_px <= 1e4, "0 to 1e4"),
         )
         for name, holds, expected in ranges:
             if not holds:
@@ -232,6 +249,12 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "eg0104_azimuth": _choice(AzimuthSetting),
     "max_slant_range_m": _number,
     "min_depression_deg": _number,
+    "sigma_pointing_deg": _number,
+    "sigma_position_m": _number,
+    "sigma_altitude_m": _number,
+    "sigma_ground_height_m": _number,
+    "sigma_dem_height_m": _number,
+    "sigma_pixel_px": _number,
     "detector": _choice(DetectorBackend),
     "detector_model_path": Path,
     "detector_labels_path": Path,
