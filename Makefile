@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.detect
 	$(BIN)/python -m bench.pool
 	$(BIN)/python -m bench.track
+	$(BIN)/python -m bench.tower
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

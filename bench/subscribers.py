@@ -140,7 +140,9 @@ async def _subscribe(
             await asyncio.wait_for(opened.get(), max(0.1, deadline_s - (time.monotonic() - began)))
         report.put("open")
         told = asyncio.get_running_loop().run_in_executor(None, finish.wait, deadline_s)
-        either: list[asyncio.Future[Any]] = [asyncio.gather(*tasks), told]
+        # Exceptions returned, not raised: streams cut off end cancelled, and that is all.
+        ended = asyncio.gather(*tasks, return_exceptions=True)
+        either: list[asyncio.Future[Any]] = [ended, told]
         await asyncio.wait(
             either,
             timeout=max(0.1, deadline_s - (time.monotonic() - began)),
