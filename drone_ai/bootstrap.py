@@ -207,6 +207,7 @@ def flight_control(
         wall_clock_us,
         metrics,
         settings.detector.value,
+        settings.detect_queue_depth,
     )
 
 

@@ -3,6 +3,8 @@ that refuse, for tests whose flights' logs the test fills itself."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +46,7 @@ class FakeDetectionLane:
 
     def __init__(self, answer: set[int] | None = None) -> None:
         self._answer = answer
+        self._lock = threading.Lock()  # the pipeline's collector reads from another thread
         self._ready: list[FrameDetections] = []
         self.submitted = 0
         self.closed = False
@@ -51,14 +54,18 @@ class FakeDetectionLane:
     def submit(
         self, t_us: int, image: np.ndarray, ground_sample_distance_m: float | None = None
     ) -> int:
-        seq = self.submitted
-        self.submitted += 1
-        if self._answer is None or seq in self._answer:
-            self._ready.append(FrameDetections(seq, t_us, (CAR,)))
-        return seq
+        with self._lock:
+            seq = self.submitted
+            self.submitted += 1
+            if self._answer is None or seq in self._answer:
+                self._ready.append(FrameDetections(seq, t_us, (CAR,)))
+            return seq
 
     def results(self, timeout_s: float = 0.0) -> list[FrameDetections]:
-        ready, self._ready = self._ready, []
+        with self._lock:
+            ready, self._ready = self._ready, []
+        if not ready:
+            time.sleep(min(timeout_s, 0.001))  # as a real lane waits, without spinning
         return ready
 
     def stats(self) -> LaneCounts:

@@ -56,9 +56,13 @@ class FlightControl:
         clock_us: Callable[[], int],
         metrics: TowerMetrics | None = None,
         detector_profile: str = "motion",
+        lossless_waiting: int = 2,
     ) -> None:
         """`detector_profile`: the name of the detector this tower's pool runs (the one
-        profile a flight may ask for, until pools per profile exist)."""
+        profile a flight may ask for, until pools per profile exist). `lossless_waiting`:
+        how many frames of a file (an input that can wait) may be in detection at once; at
+        most the pool's queue depth, so that it never sheds one of them."""
+        self._lossless_waiting = lossless_waiting
         self._metrics = metrics or QuietMetrics()
         self._detector_profile = detector_profile
         self._flights = flights
@@ -131,11 +135,14 @@ class FlightControl:
             lane, self._georeferencer, record.log, flight_id=flight_id, metrics=counters
         )
         frames = _until(stop, synchronise(feed), _counting_drops(flight_id, feed, counters))
+        # A live input cannot wait: it keeps its newest frames. A file can: nothing is shed.
+        live = isinstance(feed, HealingFeed | DropCounting)
+        max_waiting = None if live else self._lossless_waiting
 
         def run() -> None:
             self._set(record, FlightState.LIVE, "")
             try:
-                pipeline.run(frames, RESULT_WAIT_S)
+                pipeline.run(frames, RESULT_WAIT_S, max_waiting)
             except DroneAIError as exc:
                 self._set(record, FlightState.FAILED, str(exc))
             else:

@@ -6,10 +6,17 @@ frames only (a saturated pool sheds), so each submitted frame's telemetry waits 
 by its sequence number, until its result comes; a frame the pool shed never answers and its
 entry goes when a later frame's result arrives. At most `max_in_flight` wait (the oldest go
 first), so memory stays bounded whatever the pool does.
+
+Two threads: the caller's submits frames as the input gives them; a collector handles each
+result the moment it comes (tracking, georeferencing, logging), so that no result waits for
+the next frame. A lossless input (a file) is read at detection's pace instead: a frame is
+submitted only when fewer than `max_waiting` of the flight's frames are in detection, so the
+pool never has to shed one.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -36,6 +43,7 @@ from drone_ai.services.metrics import QuietMetrics
 from drone_ai.services.tracking import FlightTracker, TrackedObject
 
 MATCH_IOU = 0.5  # a detection belongs to the confirmed track whose box it overlaps this much
+COLLECT_WAIT_S = 0.1  # how long the collector waits for a result before it looks around
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,26 +76,63 @@ class FlightPipeline:
         self._tracker = tracker or FlightTracker()
         self._max_in_flight = max_in_flight
         self._waiting: OrderedDict[int, _Waiting] = OrderedDict()
+        self._changed = threading.Condition()  # guards _waiting and the counts
         self._last_positions: dict[int, GeoPosition] = {}  # per track, its latest ground fix
         self._last_frame_us: int | None = None
         self.frames_without_result = 0  # shed or dropped by detection, or pushed out here
 
-    def run(self, frames: Iterable[SyncedFrame], result_wait_s: float = 0.0) -> None:
-        """Submit every frame, handling results as they come; at the end, wait for the last
-        ones (each wait up to `result_wait_s`)."""
-        for synced in frames:
-            self.submit(synced)
-            self.handle(self._lane.results())
-        while self._waiting:
-            ready = self._lane.results(result_wait_s)
-            if not ready:
-                break
-            self.handle(ready)
-        self._dropped("detector_shed", len(self._waiting))  # never answered
-        self._waiting.clear()
+    def run(
+        self,
+        frames: Iterable[SyncedFrame],
+        result_wait_s: float = 0.0,
+        max_waiting: int | None = None,
+    ) -> None:
+        """Submit every frame while the collector handles results as they come; at the end,
+        wait until detection has answered all it will (giving up after `result_wait_s`
+        without an answer). `max_waiting`: lossless, read at detection's pace (see above)."""
+        done = threading.Event()
+        collector = threading.Thread(
+            target=self._collect,
+            args=(done, result_wait_s),
+            name=f"results-{self._flight_id}",
+            daemon=True,
+        )
+        collector.start()
+        try:
+            for synced in frames:
+                if max_waiting is not None:
+                    with self._changed:
+                        self._changed.wait_for(
+                            lambda: len(self._waiting) < max_waiting, result_wait_s
+                        )
+                self.submit(synced)
+        finally:
+            done.set()
+            collector.join()
+        with self._changed:
+            self._dropped("detector_shed", len(self._waiting))  # never answered
+            self._waiting.clear()
         if self._last_frame_us is not None:
             for obj in self._tracker.finish():
                 self._log.append(self._track_event(obj, self._last_frame_us))
+
+    def _collect(self, done: threading.Event, result_wait_s: float) -> None:
+        silent_since_s: float | None = None
+        while True:
+            ready = self._lane.results(COLLECT_WAIT_S)
+            if ready:
+                self.handle(ready)
+                silent_since_s = None
+                continue
+            if not done.is_set():
+                continue
+            if self._lane.stats().waiting == 0:
+                self.handle(self._lane.results())  # one that came just now
+                return
+            now_s = time.monotonic()
+            silent_since_s = silent_since_s or now_s
+            if now_s - silent_since_s >= result_wait_s:
+                return
 
     def submit(self, synced: SyncedFrame) -> None:
         frame, telemetry = synced.frame, synced.telemetry
@@ -101,8 +146,7 @@ class FlightPipeline:
         age_s = None if telemetry.sample is None else (telemetry.age_us or 0) / 1e6
         self._metrics.frame_received(self._flight_id, age_s)
         gsd_m = None if geometry is None else geometry.ground_sample_distance_m
-        seq = self._lane.submit(frame.t_us, frame.image, gsd_m)
-        self._waiting[seq] = _Waiting(
+        waiting = _Waiting(
             frame.t_us,
             telemetry.age_us or 0,
             synced.arrived_us,
@@ -110,22 +154,28 @@ class FlightPipeline:
             geometry,
             footprint,
         )
-        while len(self._waiting) > self._max_in_flight:
-            self._waiting.popitem(last=False)
-            self._dropped("pipeline_backlog")
+        with self._changed:  # the result may come before this thread runs again
+            seq = self._lane.submit(frame.t_us, frame.image, gsd_m)
+            self._waiting[seq] = waiting
+            while len(self._waiting) > self._max_in_flight:
+                self._waiting.popitem(last=False)
+                self._dropped("pipeline_backlog")
 
     def handle(self, results: Iterable[FrameDetections]) -> None:
         for result in results:
-            while self._waiting and next(iter(self._waiting)) < result.frame_seq:
-                self._waiting.popitem(last=False)  # shed or dropped: no answer will come
-                self._dropped("detector_shed")
-            waiting = self._waiting.pop(result.frame_seq, None)
+            with self._changed:
+                while self._waiting and next(iter(self._waiting)) < result.frame_seq:
+                    self._waiting.popitem(last=False)  # shed or dropped: no answer will come
+                    self._dropped("detector_shed")
+                waiting = self._waiting.pop(result.frame_seq, None)
+                self._changed.notify_all()
             if waiting is not None:
                 detection_s = time.perf_counter() - waiting.submitted_s
                 self._log_frame(result, waiting)
                 self._metrics.frame_processed(self._flight_id, detection_s)
 
     def _dropped(self, reason: str, count: int = 1) -> None:
+        """Under the lock."""
         if count:
             self.frames_without_result += count
             self._metrics.frames_dropped(self._flight_id, reason, count)
