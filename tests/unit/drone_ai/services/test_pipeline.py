@@ -3,6 +3,9 @@ telemetry by sequence, frames that never get a result counted, memory bounded.""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+
 import numpy as np
 
 from domain.flight_events import FlightEvent, FrameResult, TrackUpdate
@@ -65,3 +68,21 @@ def test_when_the_frames_end_every_track_ends_with_the_last_frame_s_time() -> No
     tracks = [e.event for e in log.read(0, 10_000).events if isinstance(e.event, TrackUpdate)]
     assert [t.state for t in tracks] == [TrackState.CONFIRMED] * 4 + [TrackState.ENDED]
     assert tracks[-1].track_id == tracks[0].track_id and tracks[-1].frame_time_us == 5_000
+
+
+def test_a_result_is_logged_without_waiting_for_the_next_frame() -> None:
+    log: InMemoryEventLog[FlightEvent] = InMemoryEventLog(10_000, 3_600.0)
+    pipeline = FlightPipeline(FakeDetectionLane(), Georeferencer(ConstantGeoid(0.0)), log)
+    logged_before_next: list[bool] = []
+
+    def slow_input() -> Iterator[SyncedFrame]:
+        for index, synced in enumerate(frames(3)):
+            yield synced
+            # A live input's next frame is a while away: the result must not wait for it.
+            deadline = time.monotonic() + 2.0
+            while len(logged_frames(log)) <= index and time.monotonic() < deadline:
+                time.sleep(0.005)
+            logged_before_next.append(len(logged_frames(log)) == index + 1)
+
+    pipeline.run(slow_input())
+    assert logged_before_next == [True, True, True]
