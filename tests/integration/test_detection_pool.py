@@ -237,10 +237,13 @@ def test_a_detector_that_cannot_be_built_stops_the_pool_with_its_reason() -> Non
 
 
 def test_a_pool_says_when_it_can_take_no_flight(make_pool) -> None:
-    pool = make_pool(workers=1)
+    pool = make_pool(workers=1, per_flight_state=True)  # flights pinned to a worker
     assert pool.out_of_service() is None
+    lane = pool.open_flight("late")
     pool.close()
     assert pool.out_of_service() == "detection pool closed"
+    lane.close()  # a flight that outlives its pool closes quietly
+    assert lane.stats().waiting == 0
 
 
 def test_a_flight_beyond_max_flights_is_refused(make_pool) -> None:

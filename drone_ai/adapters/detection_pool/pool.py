@@ -210,6 +210,10 @@ class DetectionPool:
             flight.close()
             del self._flights[flight.id]
             self._turns.remove(flight)
+            if self._closing:
+                # The pool has shut down (its workers and wake pipe are gone): a flight that
+                # outlived it only needs its own bookkeeping closed.
+                return
             if flight.worker is not None:
                 self._workers[flight.worker].pinned -= 1
                 self._forget.append((flight.worker, flight.id))
