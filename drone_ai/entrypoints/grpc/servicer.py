@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
@@ -17,7 +19,7 @@ import grpc
 
 from domain.access import Partner
 from domain.errors import InvalidValueError
-from domain.event_log import Gap
+from domain.event_log import Gap, Sequenced
 from domain.flight_events import FlightEvent, FrameResult
 from drone_ai.entrypoints.grpc import mappers
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
@@ -43,6 +45,7 @@ from drone_ai.services.rate_limit import RequestLimiter
 from drone_ai.services.subscription import follow, follow_flights
 
 LOG = logging.getLogger(__name__)
+BACKLOG_EVERY_US = 500_000  # how often a subscriber's backlog gauge is brought up to date
 
 
 class TowerServicer(pb_grpc.TowerServicer):
@@ -64,6 +67,8 @@ class TowerServicer(pb_grpc.TowerServicer):
         self._metrics = metrics or QuietMetrics()
         self._limiter = limiter
         self._subscriptions = itertools.count(1)
+        self._backlog_at_us: dict[str, int] = {}  # per subscription, its gauge's last update
+        self._messages = _Messages()
 
     def GetFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._allow(context, request.flight_id)
@@ -148,7 +153,7 @@ class TowerServicer(pb_grpc.TowerServicer):
                 if isinstance(logged, Gap):
                     yield mappers.gap_notice(flight_id, logged)
                     continue
-                message = mappers.flight_event(flight_id, logged)
+                message = self._messages.get(flight_id, logged)
                 self._delivered(subscription, flight_id, logged.sequence, logged.event)
                 yield message
         except InvalidValueError as exc:
@@ -158,16 +163,21 @@ class TowerServicer(pb_grpc.TowerServicer):
             ended = "behind"
             _abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
         finally:
+            self._backlog_at_us.pop(subscription, None)
             self._metrics.subscriber_backlog(subscription, None)
             LOG.info("subscriber closed", extra={"subscription": subscription, "reason": ended})
 
     def _delivered(
         self, subscription: str, flight_id: str, sequence: int, event: FlightEvent
     ) -> None:
-        """An event is about to enter a subscriber's stream: its latency and backlog."""
+        """An event is about to enter a subscriber's stream: its latency, and now and then
+        the subscriber's backlog (each look takes two locks; the gauge needs no more)."""
+        now_us = time.time_ns() // 1_000
         if isinstance(event, FrameResult) and event.received_us:
-            now_us = time.time_ns() // 1_000
             self._metrics.event_delivered(max(0, now_us - event.received_us) / 1e6)
+        if now_us - self._backlog_at_us.get(subscription, 0) < BACKLOG_EVERY_US:
+            return
+        self._backlog_at_us[subscription] = now_us
         record = self._flights.get(flight_id)
         if record is not None:
             self._metrics.subscriber_backlog(subscription, record.log.last_sequence - sequence)
@@ -228,6 +238,30 @@ class TowerServicer(pb_grpc.TowerServicer):
         if record is None:
             _abort(context, grpc.StatusCode.NOT_FOUND, f"flight {flight_id!r}: no such flight")
         return record
+
+
+class _Messages:
+    """Each event's message built once for all its subscribers, not once per subscriber
+    (fan-out is the tower's hot path: bench/tower.py). An event a subscriber's filters
+    changed is a different object and is built for it alone."""
+
+    def __init__(self, size: int = 4_096) -> None:
+        self._size = size
+        self._built: OrderedDict[tuple[str, int], tuple[FlightEvent, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, flight_id: str, logged: Sequenced[FlightEvent]) -> Any:
+        key = (flight_id, logged.sequence)
+        with self._lock:
+            built = self._built.get(key)
+        if built is not None and built[0] is logged.event:
+            return built[1]
+        message = mappers.flight_event(flight_id, logged)
+        with self._lock:
+            self._built[key] = (logged.event, message)
+            while len(self._built) > self._size:
+                self._built.popitem(last=False)
+        return message
 
 
 def _status_of(error: DroneAIError) -> grpc.StatusCode:
