@@ -14,6 +14,8 @@ Times are UTC microseconds on the wire and seconds of flight in the printout.
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -26,7 +28,7 @@ import numpy as np
 from domain.flight_events import GeoPosition
 from domain.telemetry import LatLon
 from drone_ai import bootstrap
-from drone_ai.adapters.simulator.scenario import load_scenario
+from drone_ai.adapters.simulator.scenario import Scenario, load_scenario
 from drone_ai.adapters.simulator.truth import FlightTruth
 from drone_ai.config import Settings
 from drone_ai.entrypoints.grpc.flight_watch import (
@@ -75,25 +77,23 @@ class _Received:
 
 def run_demo(settings: Settings, map_path: Path, duration_s: float, out: TextIO) -> DemoFigures:
     """Run the demo, printing as it goes; the map is written to `map_path`."""
-    scenario = load_scenario(None)
-    # The simulated world is flat ground at the origin's height above the ellipsoid, with no
-    # geoid, and its KLV sends no frame-centre height: that ground height is configured.
-    settings = dataclasses.replace(
-        settings,
-        geoid_undulation_m=0.0,
-        ground_msl_m=scenario.origin.ground_hae_m,
-        # Room for every frame: on a machine whose detector falls behind the flight's frame
-        # rate, frames wait their turn rather than being shed.
-        detect_queue_depth=max(settings.detect_queue_depth, round(duration_s * scenario.fps) + 1),
-    )
     with tempfile.TemporaryDirectory(prefix="drone-ai-demo-") as folder:
+        # The default flight, its telemetry with a small tactical UAS's typical errors.
+        scenario_path = Path(folder) / "scenario.json"
+        scenario_path.write_text(json.dumps({"noise": "typical"}), encoding="utf-8")
+        scenario = load_scenario(scenario_path)
+        settings = _matching(settings, scenario)
         video = Path(folder) / "flight.ts"
         began_s = time.monotonic()
-        bootstrap.simulate_to_path(None, video, duration_s=duration_s)
+        bootstrap.simulate_to_path(scenario_path, video, duration_s=duration_s)
         truth = FlightTruth.beside(video)
+        noise = scenario.noise
         print(
             f"Simulated {duration_s:g} s of the default flight: {truth.frame_count} frames of "
-            f"H.264 with ST 0601 KLV in one MPEG-TS ({time.monotonic() - began_s:.1f} s)",
+            f"H.264 with ST 0601 KLV in one MPEG-TS ({time.monotonic() - began_s:.1f} s)\n"
+            f"Telemetry with typical errors (GNSS {noise.position_m:g} m, altitude "
+            f"{noise.altitude_m:g} m, attitude and gimbal {noise.attitude_deg:g} deg, 1 sigma); "
+            "the tower's error model set to match",
             file=out,
             flush=True,
         )
@@ -137,6 +137,23 @@ def run_demo(settings: Settings, map_path: Path, duration_s: float, out: TextIO)
     write_png(image, map_path)
     print(f"Map of the tracks: {map_path}", file=out, flush=True)
     return figures
+
+
+def _matching(settings: Settings, scenario: Scenario) -> Settings:
+    """The tower set for the simulated world: flat ground at the origin's height above the
+    ellipsoid with no geoid (its KLV sends no frame-centre height: that height is
+    configured), and an error model that states the telemetry's errors as they are."""
+    noise = scenario.noise
+    return dataclasses.replace(
+        settings,
+        geoid_undulation_m=0.0,
+        ground_msl_m=scenario.origin.ground_hae_m,
+        sigma_position_m=noise.position_m,
+        sigma_altitude_m=noise.altitude_m,
+        # Platform attitude and gimbal pointing both turn the line of sight.
+        sigma_pointing_deg=math.hypot(noise.attitude_deg, noise.pointing_deg),
+        sigma_ground_height_m=0.0,
+    )
 
 
 def _follow(address: str, truth: FlightTruth, out: TextIO) -> _Received:

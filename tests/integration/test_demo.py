@@ -34,6 +34,7 @@ def test_the_demo_follows_a_flight_over_grpc_judges_it_and_maps_its_tracks(
     seconds = re.findall(r"^  t= +(\d+) s +(\d+) frames", out, re.MULTILINE)
     assert [int(s) for s, _ in seconds] == list(range(DURATION_S))
     assert "Flight stopped: the inputs ended" in out
+    assert "Telemetry with typical errors (GNSS 2 m" in out
 
     counted = re.fullmatch(r"(\d+) of the (\d+) flown", _figure(out, "frames"))
     assert counted is not None
@@ -42,7 +43,7 @@ def test_the_demo_follows_a_flight_over_grpc_judges_it_and_maps_its_tracks(
     placed = int(_figure(out, "georeferenced detections"))
     tracks = int(_figure(out, "tracks"))
     assert flown == DURATION_S * 30
-    assert 0 < frames <= flown
+    assert frames == flown  # played in at its pace, every frame processed
     assert sum(int(n) for _, n in seconds) == frames
     assert 0 < placed <= detections
     assert tracks > 0
@@ -52,11 +53,13 @@ def test_the_demo_follows_a_flight_over_grpc_judges_it_and_maps_its_tracks(
     )
     assert error is not None
     median_m, p95_m, judged = float(error[1]), float(error[2]), int(error[3])
-    assert median_m < 5.0  # noise-free telemetry: metres, from pixels and quantisation
-    assert median_m <= p95_m < 20.0
+    # Typical telemetry errors (2 m GNSS, 0.28 deg pointing at ~800 m slant): some metres.
+    assert 1.0 < median_m < 15.0
+    assert median_m <= p95_m < 40.0
     assert 0 < judged <= placed
     within = re.fullmatch(r"(\d+) % .*", _figure(out, "within reported 1 sigma"))
-    assert within is not None and 0 <= int(within[1]) <= 100
+    # Honest, over a few seconds of wandering errors: neither almost none nor all.
+    assert within is not None and 20 <= int(within[1]) <= 95
 
     assert f"Map of the tracks: {map_path}" in out
     image = cv2.imread(str(map_path))
