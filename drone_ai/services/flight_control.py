@@ -22,6 +22,7 @@ from drone_ai.errors import (
     UnknownFlightError,
 )
 from drone_ai.ports import (
+    DetectionLane,
     DetectionLanes,
     DropCounting,
     FeedOpener,
@@ -42,6 +43,7 @@ FLIGHT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 RESULT_WAIT_S = 30.0  # at the end of a flight, for the detections still in the workers
 HEALTH_CHECK_S = 0.5
 _ENDED = (FlightState.STOPPED, FlightState.FAILED)
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
 LOG = logging.getLogger(__name__)
 
 
@@ -94,6 +96,23 @@ class FlightControl:
     ) -> FlightRecord:
         """Open the inputs and start the flight; SourceError, PoolCapacityError,
         FlightExistsError, InvalidRequestError or NotAvailableError when it cannot start."""
+        self._check(flight_id, detector_profile, recorded)
+        # The pool's refusal costs nothing; inputs are opened (sockets bound) only after it.
+        lane = self._lanes.open_flight(flight_id)
+        try:
+            feed = self._open_feed(video_uri, telemetry_uri)
+        except BaseException:
+            lane.close()
+            raise
+        refused = (lambda: feed.telemetry_refused) if isinstance(feed, TelemetryRefusing) else dict
+        counters = FlightCounters(flight_id, lane, self._metrics, refused=refused)
+        record = FlightRecord(flight_id, self._clock_us(), self._new_log(), counters=counters)
+        self._flights.add(record)
+        self._set(record, FlightState.STARTING, video_uri)
+        self._launch(record, lane, feed)
+        return record
+
+    def _check(self, flight_id: str, detector_profile: str, recorded: bool) -> None:
         if not FLIGHT_ID.fullmatch(flight_id):
             raise InvalidRequestError(
                 f"flight_id: expected 1 to 64 of [A-Za-z0-9._-], got {flight_id!r}"
@@ -110,31 +129,16 @@ class FlightControl:
             )
         if self._flights.get(flight_id) is not None:
             raise FlightExistsError(f"flight {flight_id!r}: expected a new id, it is in use")
-        # The pool's refusal costs nothing; inputs are opened (sockets bound) only after it.
-        lane = self._lanes.open_flight(flight_id)
-        try:
-            feed = self._open_feed(video_uri, telemetry_uri)
-        except BaseException:
-            lane.close()
-            raise
-        counters = FlightCounters(
-            flight_id,
-            lane,
-            self._metrics,
-            refused=(lambda: feed.telemetry_refused)
-            if isinstance(feed, TelemetryRefusing)
-            else dict,
-        )
-        record = FlightRecord(flight_id, self._clock_us(), self._new_log(), counters=counters)
-        self._flights.add(record)
-        record.log.append(StatusChange(FlightState.STARTING, video_uri))
+
+    def _launch(self, record: FlightRecord, lane: DetectionLane, feed: FlightFeed) -> None:
+        """The flight's thread (inputs to the log), and for a live feed its watcher."""
+        flight_id = record.flight_id
+        assert record.counters is not None  # every flight started here has them
         stop = self._stops[flight_id] = threading.Event()
-        self._metrics.flight_state(flight_id, FlightState.STARTING.value)
-        LOG.info("flight starting", extra={"flight_id": flight_id, "video_uri": video_uri})
         pipeline = FlightPipeline(
-            lane, self._georeferencer, record.log, flight_id=flight_id, metrics=counters
+            lane, self._georeferencer, record.log, flight_id=flight_id, metrics=record.counters
         )
-        frames = _until(stop, synchronise(feed), _counting_drops(flight_id, feed, counters))
+        frames = _until(stop, synchronise(feed), _counting_drops(flight_id, feed, record.counters))
         # A live input cannot wait: it keeps its newest frames. A file can: nothing is shed.
         live = isinstance(feed, HealingFeed | DropCounting)
         max_waiting = None if live else self._lossless_waiting
@@ -163,7 +167,6 @@ class FlightControl:
                 name=f"watch-{flight_id}",
                 daemon=True,
             ).start()
-        return record
 
     def _watch(self, record: FlightRecord, feed: HealingFeed, flight: threading.Thread) -> None:
         """LIVE <-> DEGRADED as the feed's inputs go and come back, while the flight runs."""
@@ -197,6 +200,7 @@ class FlightControl:
         unless: tuple[FlightState, ...] = (),
     ) -> None:
         """Change the flight's state and log it, unless it is already in one of `unless`."""
+        detail = without_credentials(detail)
         with self._states:
             if record.state in unless:
                 return
@@ -233,3 +237,10 @@ def _counting_drops(flight_id: str, feed: FlightFeed, metrics: TowerMetrics) -> 
             reported = dropped
 
     return report
+
+
+def without_credentials(text: str) -> str:
+    """`text` with the user and password taken out of any URI in it (rtsp://user:secret@cam
+    -> rtsp://cam): a flight's status details reach partners and logs, and an input's error
+    often quotes its URI."""
+    return _USERINFO.sub(r"\1", text)

@@ -17,7 +17,7 @@ from drone_ai.adapters.event_log.news import NewsBell
 from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.errors import InvalidRequestError, NotAvailableError, SourceError
 from drone_ai.ports import DetectionLane, FeedOpener, FlightFeed
-from drone_ai.services.flight_control import FlightControl
+from drone_ai.services.flight_control import FlightControl, without_credentials
 from drone_ai.services.flights import FlightDirectory, FlightRecord
 from drone_ai.services.georeferencing import Georeferencer
 from tests.fake_tower import FakeDetectionLane
@@ -125,7 +125,7 @@ def wait_for(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
 def test_a_live_flight_is_degraded_while_its_input_is_down_and_stops_while_waiting() -> None:
     feed = OutageFeed()
     tower = control(FakeLanes(), lambda video, telemetry: feed)
-    record = tower.start("live-1", "udp://127.0.0.1:5000")
+    record = tower.start("live-1", "rtsp://operator:s3cret@10.1.2.3:554/stream")
     wait_for(lambda: record.state is FlightState.DEGRADED)
     assert record.detail == "reconnecting: the peer ended the stream"
     feed.back.set()
@@ -134,6 +134,8 @@ def test_a_live_flight_is_degraded_while_its_input_is_down_and_stops_while_waiti
     tower.stop("live-1")  # the feed waits for its peer: the stop must not
     assert time.monotonic() - began < 5.0 and feed.stopped.is_set()
     assert record.state is FlightState.STOPPED
+    first = record.log.read(0, 1).events[0].event
+    assert isinstance(first, StatusChange) and first.detail == "rtsp://10.1.2.3:554/stream"
     assert states_logged(record) == [
         FlightState.STARTING,
         FlightState.LIVE,
@@ -141,3 +143,18 @@ def test_a_live_flight_is_degraded_while_its_input_is_down_and_stops_while_waiti
         FlightState.LIVE,
         FlightState.STOPPED,
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("rtsp://op:s3cret@cam:554/live", "rtsp://cam:554/live"),
+        ("http://op@cam/video: refused", "http://cam/video: refused"),
+        ("udp://127.0.0.1:5000", "udp://127.0.0.1:5000"),
+        ("/data/flight.ts", "/data/flight.ts"),
+    ],
+)
+def test_uris_lose_their_credentials_before_partners_or_logs_see_them(
+    text: str, shown: str
+) -> None:
+    assert without_credentials(text) == shown
