@@ -108,31 +108,8 @@ class TowerServicer(pb_grpc.TowerServicer):
 
     def Subscribe(self, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
         partner = self._partner(context)  # who asks comes before what is asked
-        try:
-            event_filter = mappers.event_filter(request)
-            resume = mappers.resume_points(request)
-        except InvalidRequestError as exc:
-            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        items = self._followed(request, partner, context)
         listed = list(dict.fromkeys(request.flight_ids))
-        for flight_id in listed or list(resume):
-            self._require(context, partner, flight_id)
-            self._find(flight_id, context)
-        if len(listed) == 1:
-            record = self._find(listed[0], context)
-            one = follow(
-                record.log, resume.get(record.flight_id, 0), event_filter, wait_s=self._wait_s
-            )
-            items: Iterator[tuple[str, Any] | None] = (
-                None if item is None else (record.flight_id, item) for item in one
-            )
-        else:
-            items = follow_flights(
-                lambda: self._logs(partner, listed),
-                self._flights.news,
-                resume,
-                event_filter,
-                wait_s=self._wait_s,
-            )
         subscription = f"{'open' if partner is None else partner.name}#{next(self._subscriptions)}"
         LOG.info(
             "subscriber opened",
@@ -166,6 +143,32 @@ class TowerServicer(pb_grpc.TowerServicer):
             self._backlog_at_us.pop(subscription, None)
             self._metrics.subscriber_backlog(subscription, None)
             LOG.info("subscriber closed", extra={"subscription": subscription, "reason": ended})
+
+    def _followed(
+        self, request: Any, partner: Partner | None, context: grpc.ServicerContext
+    ) -> Iterator[tuple[str, Sequenced[FlightEvent] | Gap] | None]:
+        """What a subscription follows, checked: one flight waiting on its own log, several
+        (or every one the partner may see) through the tower's news."""
+        try:
+            event_filter = mappers.event_filter(request)
+            resume = mappers.resume_points(request)
+        except InvalidRequestError as exc:
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        listed = list(dict.fromkeys(request.flight_ids))
+        for flight_id in listed or list(resume):
+            self._require(context, partner, flight_id)
+            self._find(flight_id, context)
+        if len(listed) != 1:
+            return follow_flights(
+                lambda: self._logs(partner, listed),
+                self._flights.news,
+                resume,
+                event_filter,
+                wait_s=self._wait_s,
+            )
+        record = self._find(listed[0], context)
+        one = follow(record.log, resume.get(record.flight_id, 0), event_filter, wait_s=self._wait_s)
+        return (None if item is None else (record.flight_id, item) for item in one)
 
     def _delivered(
         self, subscription: str, flight_id: str, sequence: int, event: FlightEvent
