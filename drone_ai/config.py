@@ -102,6 +102,14 @@ class Settings:
     # Each flight's event log keeps at most this many events, none older than this.
     event_log_max_events: int = 100_000
     event_log_max_age_s: float = 600.0
+    # Recordings in S3 (drone_ai/adapters/recording/s3_store.py): no bucket, no upload. The
+    # endpoint is AWS's unless set (an S3-compatible store); credentials from boto3's chain.
+    # Without local copies, a file is deleted only once S3 has confirmed its checksum.
+    s3_bucket: str | None = None
+    s3_prefix: str = "recordings"
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    recording_keep_local: bool = True
     # Requests a second per partner (or per address, for callers not authenticated), with
     # bursts of up to rate_limit_burst; past it, RESOURCE_EXHAUSTED.
     rate_limit_per_s: float = 20.0
@@ -176,6 +184,25 @@ class Settings:
         if not 0.0 <= self.detector_min_score <= 1.0:
             raise ConfigError(
                 f"{_PREFIX}DETECTOR_MIN_SCORE: expected [0, 1], got {self.detector_min_score}"
+            )
+        self._check_s3()
+
+    def _check_s3(self) -> None:
+        if self.s3_bucket is not None and not 3 <= len(self.s3_bucket) <= 63:
+            raise ConfigError(
+                f"{_PREFIX}S3_BUCKET: a bucket name of 3 to 63 characters expected, "
+                f"got {self.s3_bucket!r}"
+            )
+        if self.s3_bucket is not None and "/" in self.s3_bucket:
+            raise ConfigError(
+                f"{_PREFIX}S3_BUCKET: a bucket name without '/' expected, got {self.s3_bucket!r}"
+            )
+        if self.s3_endpoint_url is not None and not self.s3_endpoint_url.startswith(
+            ("http://", "https://")
+        ):
+            raise ConfigError(
+                f"{_PREFIX}S3_ENDPOINT_URL: an http:// or https:// URL expected, "
+                f"got {self.s3_endpoint_url!r}"
             )
 
     @classmethod
@@ -276,6 +303,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "partners_path": Path,
     "event_log_max_events": _integer,
     "event_log_max_age_s": _number,
+    "s3_bucket": str,
+    "s3_prefix": str,
+    "s3_endpoint_url": str,
+    "s3_region": str,
+    "recording_keep_local": _boolean,
     "rate_limit_per_s": _number,
     "rate_limit_burst": _integer,
     "metrics_listen": str,

@@ -23,7 +23,10 @@ boundary (`raise X from exc`); the domain's own tree is `domain.errors.DomainErr
      ├── DetectorInputError       a detector was handed what it cannot use (an image that
      │                            is not 8-bit BGR, a ground sample distance that is not
      │                            a positive number of metres)
-     └── ConfigError              a setting is missing or malformed
+     ├── ConfigError              a setting is missing or malformed
+     └── RecordingError           a recording cannot be written, read or recovered
+          └── RecordingStoreError  the recording store (S3) refused or could not be reached
+                                   in time, or holds other bytes than were sent
 
 Every KLV refusal carries a `KlvRejectReason`, so that a lenient decoder can count what it
 skipped by reason, and a strict one can raise the same fact as an exception.
@@ -147,3 +150,12 @@ class PermissionDeniedError(DroneAIError):
 class InvalidRequestError(DroneAIError):
     """A request with a malformed field; the message names it, what was expected and what
     arrived (INVALID_ARGUMENT over gRPC)."""
+
+
+class RecordingError(DroneAIError):
+    """A recording cannot be written, read or recovered (disk full, missing files, misuse)."""
+
+
+class RecordingStoreError(RecordingError):
+    """The recording store refused a file, could not be reached before the retry deadline, or
+    does not hold the checksum that was sent; the message names the object and the cause."""
