@@ -119,6 +119,11 @@ class Settings:
     metrics_listen: str = "127.0.0.1:9464"
     # Log lines: one JSON object each (for log shippers), or plain text for people.
     log_format: LogFormat = LogFormat.JSON
+    # Flight recordings (README, "Recording format"): where, and when a segment closes (after
+    # this much received time, or this many bytes).
+    recording_dir: Path = Path("recordings")
+    recording_segment_s: float = 10.0
+    recording_segment_bytes: int = 64 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if not 32 <= self.klv_max_packet_bytes <= 16 * 1024 * 1024:
@@ -166,6 +171,12 @@ class Settings:
             ("sigma_ground_height_m", 0.0 <= self.sigma_ground_height_m <= 1e5, "0 to 1e5"),
             ("sigma_dem_height_m", 0.0 <= self.sigma_dem_height_m <= 1e5, "0 to 1e5"),
             ("sigma_pixel_px", 0.0 <= self.sigma_pixel_px <= 1e4, "0 to 1e4"),
+            ("recording_segment_s", 0.001 <= self.recording_segment_s <= 3600.0, "0.001 to 3600"),
+            (
+                "recording_segment_bytes",
+                4096 <= self.recording_segment_bytes <= 64 * 1024**3,
+                "4096 to 64 GiB",
+            ),
         )
         for name, holds, expected in ranges:
             if not holds:
@@ -312,6 +323,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "rate_limit_burst": _integer,
     "metrics_listen": str,
     "log_format": _choice(LogFormat),
+    "recording_dir": Path,
+    "recording_segment_s": _number,
+    "recording_segment_bytes": _integer,
 }
 
 

@@ -25,6 +25,9 @@ boundary (`raise X from exc`); the domain's own tree is `domain.errors.DomainErr
      │                            a positive number of metres)
      ├── ConfigError              a setting is missing or malformed
      └── RecordingError           a recording cannot be written, read or recovered
+          ├── RecordingFormatError a manifest or segment that breaks the recording format
+          │                        (malformed JSON, another format version, a bad index)
+          ├── RecordingBusyError   a recording a live writer still holds
           └── RecordingStoreError  the recording store (S3) refused or could not be reached
                                    in time, or holds other bytes than were sent
 
@@ -154,6 +157,15 @@ class InvalidRequestError(DroneAIError):
 
 class RecordingError(DroneAIError):
     """A recording cannot be written, read or recovered (disk full, missing files, misuse)."""
+
+
+class RecordingFormatError(RecordingError):
+    """A manifest or segment breaks the recording format; the message names the file, what
+    was expected and what it holds."""
+
+
+class RecordingBusyError(RecordingError):
+    """A recording still held by a live writer: it is not interrupted, and not to be recovered."""
 
 
 class RecordingStoreError(RecordingError):

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from domain.detections import Detection, FrameDetections
 from domain.event_log import LogRead
 from domain.frames import Frame
+from domain.recording import RecordingStream
 from domain.telemetry import TelemetrySample
 
 Float = NDArray[np.float64]
@@ -31,6 +32,20 @@ class TelemetrySource(Protocol):
     @property
     def rejected(self) -> Mapping[str, int]:
         """How many packets, items or runs of bytes were refused so far, by reason."""
+        ...
+
+
+class FlightRecorder(Protocol):
+    """Keeps one flight's input and results as they arrive (drone_ai/adapters/recording);
+    safe to call from the video, telemetry and event threads at once."""
+
+    def write(self, stream: RecordingStream, received_us: int, chunk: bytes) -> None:
+        """One chunk (a datagram, a JPEG, a KLV packet, an event's JSON line) received at
+        `received_us` (UTC us); kept even if the process is killed right after."""
+        ...
+
+    def finish(self) -> object:
+        """Close the recording; no writes after it."""
         ...
 
 
