@@ -12,9 +12,9 @@ counted and skipped. PyAV types stay in this module.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import av
 import numpy as np
@@ -38,13 +38,26 @@ class TsCounts:
     refused: Counter[str] = field(default_factory=Counter)
 
 
+class Readable(Protocol):
+    def read(self, size: int = -1) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
 class PyAvFrameSource:
     """Frames and telemetry of one MPEG-TS input, in the order the input gives them."""
 
     def __init__(
-        self, url: str, policy: DecodePolicy = DecodePolicy.LENIENT, timeout_s: float = 5.0
+        self,
+        url: str,
+        policy: DecodePolicy = DecodePolicy.LENIENT,
+        timeout_s: float = 5.0,
+        reader: Callable[[], Readable] | None = None,
     ) -> None:
+        """`reader`: the input's bytes from a stream the tower reads itself (ts_input.py, so
+        that they can be recorded as they came); `url` then only names it."""
         self._url = url
+        self._reader = reader
         self._format: str | None = "mpegts"
         self._options: dict[str, str] = {}
         if url.startswith("rtsp://"):
@@ -61,8 +74,20 @@ class PyAvFrameSource:
         return self._ctx.counts.as_dict()
 
     def events(self) -> Iterator[Frame | TelemetrySample]:
+        if self._reader is None:
+            yield from self._demux(self._url, self._format, self._options)
+            return
+        stream = self._reader()
         try:
-            container = av.open(self._url, format=self._format, options=self._options)
+            yield from self._demux(stream, "mpegts", {})
+        finally:
+            stream.close()  # PyAV leaves a stream it was given open
+
+    def _demux(
+        self, source: str | Readable, format_name: str | None, options: dict[str, str]
+    ) -> Iterator[Frame | TelemetrySample]:
+        try:
+            container = av.open(source, mode="r", format=format_name, options=options)
         except (OSError, av.FFmpegError) as exc:
             raise SourceError(f"{self._url}: a readable video input expected: {exc}") from exc
         with container:

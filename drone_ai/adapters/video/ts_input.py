@@ -1,0 +1,96 @@
+"""MPEG-TS input bytes that the tower reads itself, so that a recorder can keep them exactly
+as they came (issue 8: lossless raw input) while PyAV demuxes the same bytes.
+
+Each reader is a non-seekable binary stream (PyAV opens it with format="mpegts" and, finding
+no seek, reads it front to back once): every byte passes once through `read`, and each chunk
+read (a UDP datagram, a block of a file) goes to `tap` with the tower's clock when it came.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from drone_ai.errors import SourceError
+
+Tap = Callable[[int, bytes], None]  # (received_us, chunk)
+_MAX_DATAGRAM = 65_535
+_RECEIVE_BUFFER_BYTES = 8 * 1024 * 1024  # a second of 720p H.264 and more, for bursts
+FILE_BLOCK_BYTES = 188 * 1024  # a file is read (and tapped) in whole TS packets
+
+
+def wall_clock_us() -> int:
+    return time.time_ns() // 1_000
+
+
+class TappedFile:
+    """A .ts file read front to back, each block handed to `tap` as it is read."""
+
+    def __init__(self, path: Path, tap: Tap, clock_us: Callable[[], int] = wall_clock_us) -> None:
+        try:
+            self._file: BinaryIO = path.open("rb")
+        except OSError as exc:
+            raise SourceError(f"{path}: a readable MPEG-TS file expected: {exc}") from exc
+        self._tap = tap
+        self._clock_us = clock_us
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._file.read(FILE_BLOCK_BYTES if size < 0 else size)
+        if chunk:
+            self._tap(self._clock_us(), chunk)
+        return chunk
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class UdpTsReader:
+    """MPEG-TS over UDP (one or more TS packets per datagram, as senders do), each datagram
+    tapped whole; `read` ends the stream (returns b"") after `idle_timeout_s` without one, so
+    that a healing source reconnects."""
+
+    def __init__(
+        self,
+        port: int,
+        host: str,
+        tap: Tap,
+        idle_timeout_s: float = 5.0,
+        clock_us: Callable[[], int] = wall_clock_us,
+    ) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER_BYTES)
+        try:
+            self._socket.bind((host, port))
+        except OSError as exc:
+            self._socket.close()
+            raise SourceError(f"MPEG-TS over UDP: cannot listen on {host}:{port}: {exc}") from exc
+        self._socket.settimeout(idle_timeout_s)
+        self._tap = tap
+        self._clock_us = clock_us
+        self._pending = b""  # what a datagram had beyond the size PyAV asked for
+        self.datagrams = 0
+
+    @property
+    def port(self) -> int:
+        return int(self._socket.getsockname()[1])
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._pending:
+            try:
+                datagram = self._socket.recv(_MAX_DATAGRAM)
+            except (TimeoutError, OSError):
+                return b""  # quiet (or closed): the end of this stream
+            self.datagrams += 1
+            self._tap(self._clock_us(), datagram)
+            self._pending = datagram
+        if size < 0 or size >= len(self._pending):
+            chunk, self._pending = self._pending, b""
+        else:
+            chunk, self._pending = self._pending[:size], self._pending[size:]
+        return chunk
+
+    def close(self) -> None:
+        self._socket.close()
