@@ -15,7 +15,8 @@ def packet(t_us: int) -> bytes:
 
 
 def test_several_packets_in_one_datagram_and_one_per_datagram_all_arrive() -> None:
-    source = KlvUdpTelemetrySource()
+    tapped: list[tuple[int, bytes]] = []
+    source = KlvUdpTelemetrySource(tap=lambda t_us, datagram: tapped.append((t_us, datagram)))
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
         sender.sendto(packet(1) + packet(2) + packet(3), ("127.0.0.1", source.port))
         sender.sendto(packet(4), ("127.0.0.1", source.port))
@@ -27,6 +28,13 @@ def test_several_packets_in_one_datagram_and_one_per_datagram_all_arrive() -> No
         source.close()
     assert times == [1, 2, 3, 4, 6]
     assert source.datagrams == 4
+    # Kept as they came, the cut one too: a recording loses nothing the tower received.
+    assert [d for _, d in tapped] == [
+        packet(1) + packet(2) + packet(3),
+        packet(4),
+        packet(5)[:30],
+        packet(6),
+    ]
     assert source.counts.as_dict() == {"truncated": 1}  # the cut packet is its datagram's own
 
 

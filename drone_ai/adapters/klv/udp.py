@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 from domain.telemetry import TelemetrySample
 from drone_ai.adapters.klv.policy import DecodeContext, DecodePolicy, RejectCounts
@@ -29,7 +30,11 @@ class KlvUdpTelemetrySource:
         host: str = "127.0.0.1",
         policy: DecodePolicy = DecodePolicy.LENIENT,
         max_packet_bytes: int = DEFAULT_MAX_PACKET_BYTES,
+        tap: Callable[[int, bytes], None] | None = None,
     ) -> None:
+        """`tap`, when given, gets every datagram as it came, with the tower's clock (UTC us)
+        then: a recorder keeps the KLV exactly as received."""
+        self._tap = tap
         self._ctx = DecodeContext(policy)
         self._decoder = KlvTelemetryDecoder(self._ctx, max_packet_bytes)
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -59,6 +64,8 @@ class KlvUdpTelemetrySource:
         except TimeoutError:
             return None
         self.datagrams += 1
+        if self._tap is not None:
+            self._tap(time.time_ns() // 1_000, datagram)
         decoded = self._decoder.feed(datagram) + self._decoder.close()
         return [d.sample for d in decoded if d.sample is not None]
 
