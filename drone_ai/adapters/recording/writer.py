@@ -167,10 +167,16 @@ class RecordingWriter:
                 return self.manifest()
             self._finished = True
             try:
-                for stream in streams:
+                failure: RecordingError | None = None
+                for stream in streams:  # every stream closed, even past one that fails
                     segment = self._open.get(stream)
-                    if segment is not None:
-                        self._close(stream, segment)
+                    try:
+                        if segment is not None:
+                            self._close(stream, segment)
+                    except RecordingError as exc:
+                        failure = failure or exc
+                if failure is not None:
+                    raise failure
                 with self._manifest_lock:
                     self._manifest = self._current(RecordingState.COMPLETE, self._clock_us())
                     write_manifest(self._folder, self._manifest)

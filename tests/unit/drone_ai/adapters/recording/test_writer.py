@@ -188,3 +188,18 @@ def test_three_threads_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         read = [(c.received_us, c.data) for c in iter_chunks(writer.folder, stream)]
         assert read == [(START_US + i * 1_000, chunk(stream, i)) for i in range(per_thread)]
         assert len(manifest.segments_of(stream)) > 5  # rolled many times while the others wrote
+
+
+def test_a_segment_that_cannot_close_fails_finish_after_the_others_closed(tmp_path: Path) -> None:
+    writer = start_writer(tmp_path, source=MJPEG)
+    writer.write(RecordingStream.TELEMETRY, START_US, b"klv")
+    writer.write(RecordingStream.VIDEO, START_US, b"jpeg")
+    (writer.folder / "telemetry.000001.klv.open").unlink()  # taken away under the writer
+    with pytest.raises(RecordingError, match=r"telemetry\.000001\.klv: cannot rename closed"):
+        writer.finish()
+    manifest = json.loads((writer.folder / "manifest.json").read_text())
+    assert manifest["state"] == "recording"  # left for recovery, which now may run
+    assert [s["name"] for s in manifest["segments"]] == ["video.000001.mjpeg"]
+    recovered = recover(writer.folder)
+    assert recovered.state is RecordingState.RECOVERED
+    assert [s.name for s in recovered.segments] == ["video.000001.mjpeg"]
