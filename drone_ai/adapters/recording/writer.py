@@ -11,6 +11,7 @@ from one still being written.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import os
 import threading
@@ -199,11 +200,9 @@ class RecordingWriter:
 
     def _current(self, state: RecordingState, ended_us: int | None) -> Manifest:
         segments = tuple(sorted(self._closed, key=lambda s: (s.stream.value, s.index)))
-        old = self._manifest
-        return Manifest(
-            old.flight_id, old.recording_id, old.source, old.started_us, ended_us, state,
-            None, segments,
-        )  # fmt: skip
+        return dataclasses.replace(
+            self._manifest, state=state, ended_us=ended_us, segments=segments
+        )
 
     def __enter__(self) -> RecordingWriter:
         return self
