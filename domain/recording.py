@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from domain.errors import InvalidValueError
+from domain.uris import has_credentials, without_credentials
 
 FORMAT = "drone-ai-recording/1"
 INDEX_RECORD = struct.Struct("<qQI")
@@ -68,7 +69,6 @@ class RecordingState(enum.Enum):
 
 
 # scheme://user:password@host -> scheme://host; the manifest is shared with partners and S3.
-_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _SEGMENT_NAME = re.compile(r"(input|video|telemetry|events)\.([0-9]{6,})\.(ts|mjpeg|klv|jsonl)")
 
@@ -83,13 +83,13 @@ class RecordingSource:
 
     def __post_init__(self) -> None:
         for name in ("video_uri", "telemetry_uri"):
-            if _USERINFO.search(getattr(self, name)):
+            if has_credentials(getattr(self, name)):
                 raise InvalidValueError(name, "a URI without user or password", "one with them")
 
     @classmethod
     def of(cls, kind: SourceKind, video_uri: str, telemetry_uri: str) -> RecordingSource:
         """The source with any user and password taken out of its URIs."""
-        return cls(kind, _USERINFO.sub(r"\1", video_uri), _USERINFO.sub(r"\1", telemetry_uri))
+        return cls(kind, without_credentials(video_uri), without_credentials(telemetry_uri))
 
 
 @dataclass(frozen=True, slots=True)

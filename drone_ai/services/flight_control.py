@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 
 from domain.flight_events import FlightEvent, FlightState, StatusChange
+from domain.uris import without_credentials
 from drone_ai.errors import (
     DroneAIError,
     FlightExistsError,
@@ -43,7 +44,6 @@ FLIGHT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 RESULT_WAIT_S = 30.0  # at the end of a flight, for the detections still in the workers
 HEALTH_CHECK_S = 0.5
 _ENDED = (FlightState.STOPPED, FlightState.FAILED)
-_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
 LOG = logging.getLogger(__name__)
 
 
@@ -237,10 +237,3 @@ def _counting_drops(flight_id: str, feed: FlightFeed, metrics: TowerMetrics) -> 
             reported = dropped
 
     return report
-
-
-def without_credentials(text: str) -> str:
-    """`text` with the user and password taken out of any URI in it (rtsp://user:secret@cam
-    -> rtsp://cam): a flight's status details reach partners and logs, and an input's error
-    often quotes its URI."""
-    return _USERINFO.sub(r"\1", text)

@@ -17,7 +17,7 @@ from drone_ai.adapters.event_log.news import NewsBell
 from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.errors import InvalidRequestError, NotAvailableError, SourceError
 from drone_ai.ports import DetectionLane, FeedOpener, FlightFeed
-from drone_ai.services.flight_control import FlightControl, without_credentials
+from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightDirectory, FlightRecord
 from drone_ai.services.georeferencing import Georeferencer
 from tests.fake_tower import FakeDetectionLane
@@ -143,18 +143,3 @@ def test_a_live_flight_is_degraded_while_its_input_is_down_and_stops_while_waiti
         FlightState.LIVE,
         FlightState.STOPPED,
     ]
-
-
-@pytest.mark.parametrize(
-    ("text", "shown"),
-    [
-        ("rtsp://op:s3cret@cam:554/live", "rtsp://cam:554/live"),
-        ("http://op@cam/video: refused", "http://cam/video: refused"),
-        ("udp://127.0.0.1:5000", "udp://127.0.0.1:5000"),
-        ("/data/flight.ts", "/data/flight.ts"),
-    ],
-)
-def test_uris_lose_their_credentials_before_partners_or_logs_see_them(
-    text: str, shown: str
-) -> None:
-    assert without_credentials(text) == shown
