@@ -14,6 +14,7 @@ from wsgiref.simple_server import WSGIServer
 from domain.flight_events import FlightEvent
 from domain.georeference import GroundLimits, Uncertainty
 from domain.pose import AzimuthReference, PointingConventions
+from domain.recording import RecordingSource, RecordingStream, SegmentLimits, SourceKind
 from drone_ai.adapters.access.partners_file import load_partners
 from drone_ai.adapters.detection_pool.pool import DetectionPool
 from drone_ai.adapters.detection_pool.settings import PoolSettings, default_workers
@@ -28,6 +29,8 @@ from drone_ai.adapters.klv.files import KlvFileTelemetrySource
 from drone_ai.adapters.klv.policy import DecodePolicy
 from drone_ai.adapters.klv.udp import KlvUdpTelemetrySource
 from drone_ai.adapters.metrics.prometheus import PrometheusMetrics, serve_metrics
+from drone_ai.adapters.recording.flight_recording import FlightRecording
+from drone_ai.adapters.recording.writer import RecordingWriter
 from drone_ai.adapters.simulator.files import Progress, write_files
 from drone_ai.adapters.simulator.flight import SimulatedFlight
 from drone_ai.adapters.simulator.live import LiveFlight
@@ -38,15 +41,18 @@ from drone_ai.adapters.video.healing import HealingFrameSource
 from drone_ai.adapters.video.live_feed import HealingMpegTsFeed, LiveFlightFeed
 from drone_ai.adapters.video.mjpeg import MjpegHttpSource
 from drone_ai.adapters.video.pyav_source import PyAvFrameSource
+from drone_ai.adapters.video.ts_input import TappedFile, UdpTsReader
 from drone_ai.config import AzimuthSetting, DemDatum, DetectorBackend, Settings
-from drone_ai.errors import SourceError
+from drone_ai.errors import NotAvailableError, SourceError
 from drone_ai.ports import (
     DetectionLanes,
     Detector,
     FeedOpener,
     FlightEventLog,
     FlightFeed,
+    FlightRecorder,
     GeoidModel,
+    RecorderOpener,
     TerrainModel,
     TowerMetrics,
 )
@@ -151,38 +157,91 @@ def feed_opener(settings: Settings) -> FeedOpener:
     rtsp://) carries its own KLV; an MJPEG http:// video takes its KLV from udp://host:port."""
     policy = DecodePolicy.STRICT if settings.klv_strict else DecodePolicy.LENIENT
 
-    def open_feed(video_uri: str, telemetry_uri: str) -> FlightFeed:
+    def open_feed(
+        video_uri: str, telemetry_uri: str, recorder: FlightRecorder | None = None
+    ) -> FlightFeed:
         if video_uri.startswith(("http://", "https://")):
-            parts = urlsplit(telemetry_uri)
-            if parts.scheme != "udp" or parts.port is None:
-                raise SourceError(
-                    f"telemetry_uri: udp://host:port expected with an MJPEG video, "
-                    f"got {telemetry_uri!r}"
+            if recorder is not None:
+                raise NotAvailableError(
+                    "record: recording MJPEG inputs is not available yet (MPEG-TS inputs, "
+                    "a file or udp://, can be recorded); start the flight with record off"
                 )
-            klv = KlvUdpTelemetrySource(
-                parts.port, parts.hostname or "127.0.0.1", policy, settings.klv_max_packet_bytes
-            )
-            video = HealingFrameSource(lambda: MjpegHttpSource(video_uri).frames())
-            return LiveFlightFeed(
-                video.frames,
-                lambda: klv.samples(idle_timeout_s=None),  # until the flight stops
-                healing=[video],
-                on_stop=klv.close,
-                refused=klv.counts.as_dict,
-            )
+            return _mjpeg_feed(video_uri, telemetry_uri)
         if telemetry_uri:
             raise SourceError(
                 f"telemetry_uri: none expected with an MPEG-TS video (its KLV is inside), "
                 f"got {telemetry_uri!r}"
             )
-        if "://" not in video_uri and not Path(video_uri).is_file():
-            raise SourceError(f"video_uri: a readable file expected, got {video_uri!r}")
-        if video_uri.startswith(("udp://", "rtsp://")):
-            # A live stream: when it breaks, it is opened again (the flight is DEGRADED).
+        parts = urlsplit(video_uri)
+        if parts.scheme == "rtsp":
+            if recorder is not None:
+                raise NotAvailableError(
+                    "record: recording rtsp:// inputs is not available yet (their video comes "
+                    "as RTP, not as MPEG-TS bytes); start the flight with record off"
+                )
             return HealingMpegTsFeed(lambda: PyAvFrameSource(video_uri, policy))
-        return PyAvFrameSource(video_uri, policy)
+        if parts.scheme == "udp":
+            if parts.port is None:
+                raise SourceError(f"video_uri: udp://host:port expected, got {video_uri!r}")
+            if recorder is None:
+                # A live stream: when it breaks, it is opened again (the flight is DEGRADED).
+                return HealingMpegTsFeed(lambda: PyAvFrameSource(video_uri, policy))
+            tap = functools.partial(recorder.write, RecordingStream.INPUT)
+            host, port = parts.hostname or "127.0.0.1", parts.port
+            return HealingMpegTsFeed(
+                lambda: PyAvFrameSource(
+                    video_uri, policy, reader=lambda: UdpTsReader(port, host, tap)
+                )
+            )
+        path = Path(parts.path) if parts.scheme == "file" else Path(video_uri)
+        if parts.scheme not in ("", "file"):
+            raise SourceError(
+                f"video_uri: a file, udp://, rtsp:// or http:// (MJPEG) expected, got {video_uri!r}"
+            )
+        if parts.scheme == "" and not path.is_file():
+            raise SourceError(f"video_uri: a readable file expected, got {video_uri!r}")
+        if recorder is None:
+            return PyAvFrameSource(video_uri, policy)
+        file_tap = functools.partial(recorder.write, RecordingStream.INPUT)
+        return PyAvFrameSource(video_uri, policy, reader=lambda: TappedFile(path, file_tap))
+
+    def _mjpeg_feed(video_uri: str, telemetry_uri: str) -> FlightFeed:
+        parts = urlsplit(telemetry_uri)
+        if parts.scheme != "udp" or parts.port is None:
+            raise SourceError(
+                f"telemetry_uri: udp://host:port expected with an MJPEG video, "
+                f"got {telemetry_uri!r}"
+            )
+        klv = KlvUdpTelemetrySource(
+            parts.port, parts.hostname or "127.0.0.1", policy, settings.klv_max_packet_bytes
+        )
+        video = HealingFrameSource(lambda: MjpegHttpSource(video_uri).frames())
+        return LiveFlightFeed(
+            video.frames,
+            lambda: klv.samples(idle_timeout_s=None),  # until the flight stops
+            healing=[video],
+            on_stop=klv.close,
+            refused=klv.counts.as_dict,
+        )
 
     return open_feed
+
+
+def recorder_opener(settings: Settings) -> RecorderOpener:
+    """Recordings under DRONE_AI_RECORDING_DIR, in segments of the configured length."""
+    limits = SegmentLimits(
+        round(settings.recording_segment_s * 1e6), settings.recording_segment_bytes
+    )
+
+    def open_recorder(flight_id: str, video_uri: str, telemetry_uri: str) -> FlightRecorder:
+        kind = SourceKind.MJPEG_KLV if video_uri.startswith("http") else SourceKind.MPEGTS
+        source = RecordingSource.of(kind, video_uri, telemetry_uri)
+        writer = RecordingWriter.start(
+            settings.recording_dir, flight_id, source, wall_clock_us, limits
+        )
+        return FlightRecording(writer)
+
+    return open_recorder
 
 
 def flight_control(
@@ -208,6 +267,7 @@ def flight_control(
         metrics,
         settings.detector.value,
         settings.detect_queue_depth,
+        recorder_opener(settings),
     )
 
 

@@ -13,7 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from domain.detections import Detection, FrameDetections
-from domain.event_log import LogRead
+from domain.event_log import LogRead, Sequenced
+from domain.flight_events import FlightEvent
 from domain.frames import Frame
 from domain.recording import RecordingStream
 from domain.telemetry import TelemetrySample
@@ -44,9 +45,20 @@ class FlightRecorder(Protocol):
         `received_us` (UTC us); kept even if the process is killed right after."""
         ...
 
+    def record_event(self, logged: Sequenced[FlightEvent]) -> None:
+        """One of the flight's result events, as logged (the `events` stream)."""
+        ...
+
     def finish(self) -> object:
         """Close the recording; no writes after it."""
         ...
+
+
+class RecorderOpener(Protocol):
+    """Starts a flight's recording; RecordingError when it cannot (NotAvailableError for an
+    input this tower cannot record losslessly yet)."""
+
+    def __call__(self, flight_id: str, video_uri: str, telemetry_uri: str) -> FlightRecorder: ...
 
 
 class GeoidModel(Protocol):
@@ -220,7 +232,11 @@ class DetectionLanes(Protocol):
 class FeedOpener(Protocol):
     """Opens a flight's inputs from the URIs a partner gave; SourceError when it cannot."""
 
-    def __call__(self, video_uri: str, telemetry_uri: str) -> FlightFeed: ...
+    def __call__(
+        self, video_uri: str, telemetry_uri: str, recorder: FlightRecorder | None = None
+    ) -> FlightFeed:
+        """With a `recorder`, every byte of input goes to it as received."""
+        ...
 
 
 class TowerMetrics(Protocol):

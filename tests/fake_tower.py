@@ -24,7 +24,7 @@ class FakeNoLanes:
         return None
 
 
-def no_feed(video_uri: str, telemetry_uri: str) -> FlightFeed:
+def no_feed(video_uri: str, telemetry_uri: str, recorder: object = None) -> FlightFeed:
     raise SourceError("no inputs in these tests")
 
 

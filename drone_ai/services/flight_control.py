@@ -29,7 +29,9 @@ from drone_ai.ports import (
     FeedOpener,
     FlightEventLog,
     FlightFeed,
+    FlightRecorder,
     HealingFeed,
+    RecorderOpener,
     TelemetryRefusing,
     TowerMetrics,
 )
@@ -39,6 +41,7 @@ from drone_ai.services.georeferencing import Georeferencer
 from drone_ai.services.ingest import SyncedFrame, synchronise
 from drone_ai.services.metrics import QuietMetrics
 from drone_ai.services.pipeline import FlightPipeline
+from drone_ai.services.recorded_log import RecordedLog
 
 FLIGHT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 RESULT_WAIT_S = 30.0  # at the end of a flight, for the detections still in the workers
@@ -59,12 +62,14 @@ class FlightControl:
         metrics: TowerMetrics | None = None,
         detector_profile: str = "motion",
         lossless_waiting: int = 2,
+        open_recorder: RecorderOpener | None = None,
     ) -> None:
         """`detector_profile`: the name of the detector this tower's pool runs (the one
         profile a flight may ask for, until pools per profile exist). `lossless_waiting`:
         how many frames of a file (an input that can wait) may be in detection at once; at
         most the pool's queue depth, so that it never sheds one of them."""
         self._lossless_waiting = lossless_waiting
+        self._open_recorder = open_recorder  # None: this tower keeps no recordings
         self._metrics = metrics or QuietMetrics()
         self._detector_profile = detector_profile
         self._flights = flights
@@ -99,17 +104,26 @@ class FlightControl:
         self._check(flight_id, detector_profile, recorded)
         # The pool's refusal costs nothing; inputs are opened (sockets bound) only after it.
         lane = self._lanes.open_flight(flight_id)
+        recorder = None
         try:
-            feed = self._open_feed(video_uri, telemetry_uri)
+            if recorded:
+                assert self._open_recorder is not None  # checked above
+                recorder = self._open_recorder(flight_id, video_uri, telemetry_uri)
+            feed = self._open_feed(video_uri, telemetry_uri, recorder)
         except BaseException:
             lane.close()
+            if recorder is not None:
+                recorder.finish()
             raise
         refused = (lambda: feed.telemetry_refused) if isinstance(feed, TelemetryRefusing) else dict
         counters = FlightCounters(flight_id, lane, self._metrics, refused=refused)
-        record = FlightRecord(flight_id, self._clock_us(), self._new_log(), counters=counters)
+        log = self._new_log()
+        if recorder is not None:
+            log = RecordedLog(log, recorder)
+        record = FlightRecord(flight_id, self._clock_us(), log, counters=counters)
         self._flights.add(record)
         self._set(record, FlightState.STARTING, video_uri)
-        self._launch(record, lane, feed)
+        self._launch(record, lane, feed, recorder)
         return record
 
     def _check(self, flight_id: str, detector_profile: str, recorded: bool) -> None:
@@ -122,15 +136,20 @@ class FlightControl:
                 f"detector_profile: expected {self._detector_profile!r} (this tower's "
                 f"detector) or empty, got {detector_profile!r}"
             )
-        if recorded:
+        if recorded and self._open_recorder is None:
             raise NotAvailableError(
-                "record: recording flights is not available yet (it comes with recording and "
-                "replay); start the flight with record off"
+                "record: this tower keeps no recordings; start the flight with record off"
             )
         if self._flights.get(flight_id) is not None:
             raise FlightExistsError(f"flight {flight_id!r}: expected a new id, it is in use")
 
-    def _launch(self, record: FlightRecord, lane: DetectionLane, feed: FlightFeed) -> None:
+    def _launch(
+        self,
+        record: FlightRecord,
+        lane: DetectionLane,
+        feed: FlightFeed,
+        recorder: FlightRecorder | None,
+    ) -> None:
         """The flight's thread (inputs to the log), and for a live feed its watcher."""
         flight_id = record.flight_id
         assert record.counters is not None  # every flight started here has them
@@ -154,6 +173,8 @@ class FlightControl:
                 self._set(record, FlightState.STOPPED, ended)
             finally:
                 lane.close()
+                if recorder is not None:
+                    recorder.finish()  # after the last event: the STOPPED / FAILED above
 
         thread = self._threads[flight_id] = threading.Thread(
             target=run, name=f"flight-{flight_id}", daemon=True

@@ -35,7 +35,7 @@ class FakeLanes:
         return None
 
 
-def unreadable(video_uri: str, telemetry_uri: str) -> FlightFeed:
+def unreadable(video_uri: str, telemetry_uri: str, recorder: object = None) -> FlightFeed:
     raise SourceError(f"video_uri: a readable file expected, got {video_uri!r}")
 
 
@@ -75,9 +75,9 @@ def test_only_this_tower_s_detector_can_be_asked_for() -> None:
     assert lanes.opened == []
 
 
-def test_recording_is_refused_clearly_until_the_tower_records() -> None:
+def test_recording_is_refused_clearly_by_a_tower_that_keeps_none() -> None:
     lanes = FakeLanes()
-    with pytest.raises(NotAvailableError, match="record: recording flights is not available"):
+    with pytest.raises(NotAvailableError, match="record: this tower keeps no recordings"):
         control(lanes).start("f1", "/dev/null", recorded=True)
     assert lanes.opened == []
 
@@ -124,7 +124,7 @@ def wait_for(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
 
 def test_a_live_flight_is_degraded_while_its_input_is_down_and_stops_while_waiting() -> None:
     feed = OutageFeed()
-    tower = control(FakeLanes(), lambda video, telemetry: feed)
+    tower = control(FakeLanes(), lambda video, telemetry, recorder=None: feed)
     record = tower.start("live-1", "rtsp://operator:s3cret@10.1.2.3:554/stream")
     wait_for(lambda: record.state is FlightState.DEGRADED)
     assert record.detail == "reconnecting: the peer ended the stream"
