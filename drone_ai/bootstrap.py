@@ -30,6 +30,7 @@ from drone_ai.adapters.klv.policy import DecodePolicy
 from drone_ai.adapters.klv.udp import KlvUdpTelemetrySource
 from drone_ai.adapters.metrics.prometheus import PrometheusMetrics, serve_metrics
 from drone_ai.adapters.recording.flight_recording import FlightRecording
+from drone_ai.adapters.recording.replay import LocalRecordings
 from drone_ai.adapters.recording.writer import RecordingWriter
 from drone_ai.adapters.simulator.files import Progress, write_files
 from drone_ai.adapters.simulator.flight import SimulatedFlight
@@ -155,7 +156,7 @@ def detection_pool(settings: Settings) -> DetectionPool:
 def feed_opener(settings: Settings) -> FeedOpener:
     """How StartFlight's URIs become a flight's inputs: an MPEG-TS (file path, udp://,
     rtsp://) carries its own KLV; an MJPEG http:// video takes its KLV from udp://host:port."""
-    policy = DecodePolicy.STRICT if settings.klv_strict else DecodePolicy.LENIENT
+    policy = _policy(settings)
 
     def open_feed(
         video_uri: str, telemetry_uri: str, recorder: FlightRecorder | None = None
@@ -227,6 +228,10 @@ def feed_opener(settings: Settings) -> FeedOpener:
     return open_feed
 
 
+def _policy(settings: Settings) -> DecodePolicy:
+    return DecodePolicy.STRICT if settings.klv_strict else DecodePolicy.LENIENT
+
+
 def recorder_opener(settings: Settings) -> RecorderOpener:
     """Recordings under DRONE_AI_RECORDING_DIR, in segments of the configured length."""
     limits = SegmentLimits(
@@ -268,6 +273,7 @@ def flight_control(
         settings.detector.value,
         settings.detect_queue_depth,
         recorder_opener(settings),
+        LocalRecordings(settings.recording_dir, _policy(settings)),
     )
 
 

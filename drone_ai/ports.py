@@ -6,6 +6,7 @@ alone, and tests use hand-written fakes.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol, TypeVar, runtime_checkable
 
@@ -51,6 +52,22 @@ class FlightRecorder(Protocol):
 
     def finish(self) -> object:
         """Close the recording; no writes after it."""
+        ...
+
+
+class RecordingLibrary(Protocol):
+    """The recordings a flight can be replayed from, named "<flight_id>/<recording_id>";
+    RecordingError for a name that is none of them."""
+
+    def input_feed(self, recording: str, speed: float) -> FlightFeed:
+        """The recorded input, paced at `speed` times the recorded rate (0: as fast as read);
+        NotAvailableError for a recording that cannot be re-analysed yet."""
+        ...
+
+    def recorded_events(
+        self, recording: str, speed: float, stop: threading.Event
+    ) -> Iterator[Sequenced[FlightEvent]]:
+        """The recorded result events at their recorded pace times `speed`, until `stop`."""
         ...
 
 

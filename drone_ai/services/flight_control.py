@@ -32,6 +32,7 @@ from drone_ai.ports import (
     FlightRecorder,
     HealingFeed,
     RecorderOpener,
+    RecordingLibrary,
     TelemetryRefusing,
     TowerMetrics,
 )
@@ -44,6 +45,7 @@ from drone_ai.services.pipeline import FlightPipeline
 from drone_ai.services.recorded_log import RecordedLog
 
 FLIGHT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+MAX_REPLAY_SPEED = 1_000.0
 RESULT_WAIT_S = 30.0  # at the end of a flight, for the detections still in the workers
 HEALTH_CHECK_S = 0.5
 _ENDED = (FlightState.STOPPED, FlightState.FAILED)
@@ -63,6 +65,7 @@ class FlightControl:
         detector_profile: str = "motion",
         lossless_waiting: int = 2,
         open_recorder: RecorderOpener | None = None,
+        recordings: RecordingLibrary | None = None,
     ) -> None:
         """`detector_profile`: the name of the detector this tower's pool runs (the one
         profile a flight may ask for, until pools per profile exist). `lossless_waiting`:
@@ -70,6 +73,7 @@ class FlightControl:
         most the pool's queue depth, so that it never sheds one of them."""
         self._lossless_waiting = lossless_waiting
         self._open_recorder = open_recorder  # None: this tower keeps no recordings
+        self._recordings = recordings  # None: nothing to replay
         self._metrics = metrics or QuietMetrics()
         self._detector_profile = detector_profile
         self._flights = flights
@@ -115,15 +119,80 @@ class FlightControl:
             if recorder is not None:
                 recorder.finish()
             raise
+        return self._begin(flight_id, lane, feed, recorder, video_uri)
+
+    def replay(
+        self, flight_id: str, recording: str, speed: float, results: bool = False
+    ) -> FlightRecord:
+        """A recorded flight played again as a new flight, marked as a replay: its input
+        through the current pipeline (re-analyse), or its result events as they were logged
+        (`results`); at `speed` times the recorded pace, 0 for as fast as it goes."""
+        self._check(flight_id, "", recorded=False)
+        if not 0.0 <= speed <= MAX_REPLAY_SPEED:
+            raise InvalidRequestError(
+                f"speed: expected 0 (as fast as possible) to {MAX_REPLAY_SPEED:g}, got {speed}"
+            )
+        if self._recordings is None:
+            raise NotAvailableError("replay: this tower keeps no recordings")
+        if results:
+            return self._replay_results(flight_id, recording, speed, self._recordings)
+        lane = self._lanes.open_flight(flight_id)
+        try:
+            feed = self._recordings.input_feed(recording, speed)
+        except BaseException:
+            lane.close()
+            raise
+        return self._begin(flight_id, lane, feed, None, f"replay of {recording}", recording)
+
+    def _begin(
+        self,
+        flight_id: str,
+        lane: DetectionLane,
+        feed: FlightFeed,
+        recorder: FlightRecorder | None,
+        detail: str,
+        replay_of: str = "",
+    ) -> FlightRecord:
         refused = (lambda: feed.telemetry_refused) if isinstance(feed, TelemetryRefusing) else dict
         counters = FlightCounters(flight_id, lane, self._metrics, refused=refused)
         log = self._new_log()
         if recorder is not None:
             log = RecordedLog(log, recorder)
-        record = FlightRecord(flight_id, self._clock_us(), log, counters=counters)
+        record = FlightRecord(
+            flight_id, self._clock_us(), log, counters=counters, replay_of=replay_of
+        )
         self._flights.add(record)
-        self._set(record, FlightState.STARTING, video_uri)
+        self._set(record, FlightState.STARTING, detail)
         self._launch(record, lane, feed, recorder)
+        return record
+
+    def _replay_results(
+        self, flight_id: str, recording: str, speed: float, recordings: RecordingLibrary
+    ) -> FlightRecord:
+        """Every recorded event logged again in order, status changes included, so that
+        subscribers see the sequence the live flight gave them."""
+        stop = threading.Event()
+        events = recordings.recorded_events(recording, speed, stop)
+        record = FlightRecord(flight_id, self._clock_us(), self._new_log(), replay_of=recording)
+        self._flights.add(record)
+        self._stops[flight_id] = stop
+
+        def run() -> None:
+            try:
+                for logged in events:
+                    if isinstance(logged.event, StatusChange):
+                        self._set(record, logged.event.state, logged.event.detail)
+                    else:
+                        record.log.append(logged.event)
+            except DroneAIError as exc:
+                self._set(record, FlightState.FAILED, str(exc), unless=_ENDED)
+            finally:
+                self._set(record, FlightState.STOPPED, "replay stopped", unless=_ENDED)
+
+        thread = self._threads[flight_id] = threading.Thread(
+            target=run, name=f"replay-{flight_id}", daemon=True
+        )
+        thread.start()
         return record
 
     def _check(self, flight_id: str, detector_profile: str, recorded: bool) -> None:

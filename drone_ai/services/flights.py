@@ -21,6 +21,7 @@ class FlightRecord:
     state: FlightState = FlightState.STARTING
     detail: str = ""
     counters: FlightCounters | None = None  # None for a flight the tower does not run
+    replay_of: str = ""  # the recording a replayed flight plays, "" for a live one
 
 
 class FlightDirectory:

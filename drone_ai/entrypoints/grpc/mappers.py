@@ -130,6 +130,7 @@ def flight(record: FlightRecord) -> pb.Flight:
         detail=record.detail,
         started_us=record.started_us,
         last_sequence=record.log.last_sequence,
+        replay_of=record.replay_of,
     )
     if record.counters is not None:
         message.stats.CopyFrom(_stats(record.counters.snapshot()))

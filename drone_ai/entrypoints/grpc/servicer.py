@@ -1,8 +1,8 @@
 """The Tower service over gRPC: a thin layer from requests to the services and back, errors as
 status codes from one table (STYLE.md).
 
-ReplayFlight answers UNIMPLEMENTED until recording arrives (issue 8). Subscribe follows one
-flight by waiting on its log, several (or all the caller may see) through the tower's news.
+Subscribe follows one flight by waiting on its log, several (or all the caller may see)
+through the tower's news.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ from drone_ai.errors import (
     PermissionDeniedError,
     PoolCapacityError,
     RateLimitedError,
+    RecordingBusyError,
+    RecordingError,
+    RecordingFormatError,
     SubscriberBehindError,
     UnauthenticatedError,
     UnknownFlightError,
@@ -104,7 +107,18 @@ class TowerServicer(pb_grpc.TowerServicer):
 
     def ReplayFlight(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._allow(context, request.flight_id)
-        _unimplemented(context, "ReplayFlight arrives with recording and replay (issue 8)")
+        recorded_flight = request.recording_id.partition("/")[0]
+        self._allow(context, recorded_flight)  # a partner replays only what it may see
+        try:
+            record = self._control.replay(
+                request.flight_id,
+                request.recording_id,
+                request.speed,
+                results=request.mode == pb.REPLAY_MODE_RESULTS,
+            )
+        except DroneAIError as exc:
+            _abort(context, _status_of(exc), str(exc))
+        return mappers.flight(record)
 
     def Subscribe(self, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
         partner = self._partner(context)  # who asks comes before what is asked
@@ -275,6 +289,12 @@ def _status_of(error: DroneAIError) -> grpc.StatusCode:
         return grpc.StatusCode.NOT_FOUND
     if isinstance(error, NotAvailableError):
         return grpc.StatusCode.UNIMPLEMENTED
+    if isinstance(error, RecordingBusyError):
+        return grpc.StatusCode.FAILED_PRECONDITION  # still being written: try again after
+    if isinstance(error, RecordingFormatError):
+        return grpc.StatusCode.DATA_LOSS  # a recording whose files differ from its manifest
+    if isinstance(error, RecordingError):
+        return grpc.StatusCode.NOT_FOUND  # no recording by that name
     if isinstance(error, (PoolCapacityError, SubscriberBehindError, RateLimitedError)):
         return grpc.StatusCode.RESOURCE_EXHAUSTED
     return grpc.StatusCode.INVALID_ARGUMENT  # a bad id, an input that cannot be opened
@@ -283,10 +303,6 @@ def _status_of(error: DroneAIError) -> grpc.StatusCode:
 def _host(peer: str) -> str:
     """The address part of grpc's peer string ("ipv4:127.0.0.1:5555", "ipv6:[::1]:5555")."""
     return peer.partition(":")[2].rpartition(":")[0] or peer
-
-
-def _unimplemented(context: grpc.ServicerContext, why: str) -> NoReturn:
-    _abort(context, grpc.StatusCode.UNIMPLEMENTED, why)
 
 
 def _abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str) -> NoReturn:

@@ -7,6 +7,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class ReplayMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REPLAY_MODE_UNSPECIFIED: _ClassVar[ReplayMode]
+    REPLAY_MODE_REANALYSE: _ClassVar[ReplayMode]
+    REPLAY_MODE_RESULTS: _ClassVar[ReplayMode]
+
 class FlightState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     FLIGHT_STATE_UNSPECIFIED: _ClassVar[FlightState]
@@ -42,6 +48,9 @@ class GapReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     GAP_REASON_UNSPECIFIED: _ClassVar[GapReason]
     GAP_REASON_EVICTED: _ClassVar[GapReason]
     GAP_REASON_SUBSCRIBER_BEHIND: _ClassVar[GapReason]
+REPLAY_MODE_UNSPECIFIED: ReplayMode
+REPLAY_MODE_REANALYSE: ReplayMode
+REPLAY_MODE_RESULTS: ReplayMode
 FLIGHT_STATE_UNSPECIFIED: FlightState
 FLIGHT_STATE_STARTING: FlightState
 FLIGHT_STATE_LIVE: FlightState
@@ -101,30 +110,34 @@ class ListFlightsResponse(_message.Message):
     def __init__(self, flights: _Optional[_Iterable[_Union[Flight, _Mapping]]] = ...) -> None: ...
 
 class ReplayFlightRequest(_message.Message):
-    __slots__ = ("recording_id", "flight_id", "speed")
+    __slots__ = ("recording_id", "flight_id", "speed", "mode")
     RECORDING_ID_FIELD_NUMBER: _ClassVar[int]
     FLIGHT_ID_FIELD_NUMBER: _ClassVar[int]
     SPEED_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
     recording_id: str
     flight_id: str
     speed: float
-    def __init__(self, recording_id: _Optional[str] = ..., flight_id: _Optional[str] = ..., speed: _Optional[float] = ...) -> None: ...
+    mode: ReplayMode
+    def __init__(self, recording_id: _Optional[str] = ..., flight_id: _Optional[str] = ..., speed: _Optional[float] = ..., mode: _Optional[_Union[ReplayMode, str]] = ...) -> None: ...
 
 class Flight(_message.Message):
-    __slots__ = ("flight_id", "state", "detail", "started_us", "last_sequence", "stats")
+    __slots__ = ("flight_id", "state", "detail", "started_us", "last_sequence", "stats", "replay_of")
     FLIGHT_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
     STARTED_US_FIELD_NUMBER: _ClassVar[int]
     LAST_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     STATS_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_OF_FIELD_NUMBER: _ClassVar[int]
     flight_id: str
     state: FlightState
     detail: str
     started_us: int
     last_sequence: int
     stats: FlightStats
-    def __init__(self, flight_id: _Optional[str] = ..., state: _Optional[_Union[FlightState, str]] = ..., detail: _Optional[str] = ..., started_us: _Optional[int] = ..., last_sequence: _Optional[int] = ..., stats: _Optional[_Union[FlightStats, _Mapping]] = ...) -> None: ...
+    replay_of: str
+    def __init__(self, flight_id: _Optional[str] = ..., state: _Optional[_Union[FlightState, str]] = ..., detail: _Optional[str] = ..., started_us: _Optional[int] = ..., last_sequence: _Optional[int] = ..., stats: _Optional[_Union[FlightStats, _Mapping]] = ..., replay_of: _Optional[str] = ...) -> None: ...
 
 class FlightStats(_message.Message):
     __slots__ = ("frames_received", "frames_processed", "frames_shed", "frames_dropped", "frames_failed", "telemetry_rejected", "received_fps", "processed_fps", "telemetry_age_us", "frames_source_dropped")

@@ -119,7 +119,8 @@ class TowerServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def ReplayFlight(self, request, context):
-        """Plays a recorded flight through the same pipeline, as a new flight.
+        """Plays a recorded flight again as a new flight, marked as a replay (Flight.replay_of):
+        through the current pipeline, or its recorded results (ReplayMode).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

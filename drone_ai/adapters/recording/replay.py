@@ -1,0 +1,132 @@
+"""Recordings played back (issue 8's replay): the recorded input as a byte stream for PyAV to
+demux again (re-analyse: through the current pipeline), or the recorded result events as they
+were logged (results), both at the recorded pace times `speed`, or as fast as the reader takes
+them (speed 0). A recording is named by "<flight_id>/<recording_id>" under the recordings root,
+or by the path of its folder."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Generator, Iterable, Iterator
+from pathlib import Path
+
+from domain.event_log import Sequenced
+from domain.flight_events import FlightEvent
+from domain.frames import Frame
+from domain.recording import RecordingState, RecordingStream, SourceKind
+from domain.telemetry import TelemetrySample
+from drone_ai.adapters.klv.policy import DecodePolicy
+from drone_ai.adapters.recording.event_lines import decode_line
+from drone_ai.adapters.recording.manifest import MANIFEST_NAME, read_manifest
+from drone_ai.adapters.recording.reader import Chunk, iter_chunks
+from drone_ai.adapters.video.pyav_source import PyAvFrameSource
+from drone_ai.errors import NotAvailableError, RecordingBusyError, RecordingError
+
+
+def paced(
+    chunks: Iterable[Chunk],
+    speed: float,
+    stop: threading.Event | None = None,
+    clock_s: Callable[[], float] = time.monotonic,
+) -> Generator[Chunk, None, None]:
+    """`chunks` released at their recorded spacing divided by `speed` (0: at once); ends
+    early once `stop` is set."""
+    stop = stop or threading.Event()
+    began_s: float | None = None
+    first_us = 0
+    for chunk in chunks:
+        if began_s is None:
+            began_s, first_us = clock_s(), chunk.received_us
+        elif speed > 0.0:
+            due_s = began_s + (chunk.received_us - first_us) / 1e6 / speed
+            if stop.wait(max(0.0, due_s - clock_s())):
+                return
+        if stop.is_set():
+            return
+        yield chunk
+
+
+class RecordedInput:
+    """A recording's input stream as PyAV reads a live one: front to back, once, paced."""
+
+    def __init__(self, folder: Path, speed: float, stop: threading.Event) -> None:
+        self._chunks = paced(iter_chunks(folder, RecordingStream.INPUT), speed, stop)
+        self._pending = b""
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b""
+            self._pending = chunk.data
+        if size < 0 or size >= len(self._pending):
+            data, self._pending = self._pending, b""
+        else:
+            data, self._pending = self._pending[:size], self._pending[size:]
+        return data
+
+    def close(self) -> None:
+        self._chunks.close()
+
+
+class ReplayFeed:
+    """A recorded MPEG-TS flight as a flight's input; stop() ends it between chunks."""
+
+    def __init__(self, folder: Path, speed: float, policy: DecodePolicy) -> None:
+        self._stopped = threading.Event()
+        self._source = PyAvFrameSource(
+            f"recording {folder.name}",
+            policy,
+            reader=lambda: RecordedInput(folder, speed, self._stopped),
+        )
+
+    def events(self) -> Iterator[Frame | TelemetrySample]:
+        return self._source.events()
+
+    @property
+    def telemetry_refused(self) -> dict[str, int]:
+        return self._source.telemetry_refused
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+
+class LocalRecordings:
+    """The recordings under `root` (DRONE_AI_RECORDING_DIR): the RecordingLibrary port."""
+
+    def __init__(self, root: Path, policy: DecodePolicy = DecodePolicy.LENIENT) -> None:
+        self._root = root
+        self._policy = policy
+
+    def folder(self, recording: str) -> Path:
+        """RecordingError unless `recording` names a recording's folder."""
+        folder = Path(recording) if Path(recording).is_absolute() else self._root / recording
+        if ".." in Path(recording).parts or not (folder / MANIFEST_NAME).is_file():
+            raise RecordingError(
+                f"recording: <flight_id>/<recording_id> under {self._root} or a recording's "
+                f"folder expected, got {recording!r}"
+            )
+        if read_manifest(folder).state is RecordingState.RECORDING:
+            raise RecordingBusyError(
+                f"recording {recording!r}: a finished recording expected, it is still being "
+                "written (or was interrupted and awaits recovery)"
+            )
+        return folder
+
+    def input_feed(self, recording: str, speed: float) -> ReplayFeed:
+        folder = self.folder(recording)
+        kind = read_manifest(folder).source.kind
+        if kind is not SourceKind.MPEGTS:
+            raise NotAvailableError(
+                f"replay: re-analysing a {kind.value} recording is not available yet (MPEG-TS "
+                "recordings can be); replay its results instead"
+            )
+        return ReplayFeed(folder, speed, self._policy)
+
+    def recorded_events(
+        self, recording: str, speed: float, stop: threading.Event
+    ) -> Iterator[Sequenced[FlightEvent]]:
+        folder = self.folder(recording)  # checked now, not when the events are first read
+        chunks = paced(iter_chunks(folder, RecordingStream.EVENTS), speed, stop)
+        return (decode_line(chunk.data) for chunk in chunks)
