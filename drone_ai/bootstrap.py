@@ -30,7 +30,11 @@ from drone_ai.adapters.klv.policy import DecodePolicy
 from drone_ai.adapters.klv.udp import KlvUdpTelemetrySource
 from drone_ai.adapters.metrics.prometheus import PrometheusMetrics, serve_metrics
 from drone_ai.adapters.recording.flight_recording import FlightRecording
+from drone_ai.adapters.recording.manifest import Manifest
+from drone_ai.adapters.recording.recovery import find_interrupted, recover
 from drone_ai.adapters.recording.replay import LocalRecordings
+from drone_ai.adapters.recording.s3_store import S3RecordingStore
+from drone_ai.adapters.recording.spool import RecordingSpool
 from drone_ai.adapters.recording.writer import RecordingWriter
 from drone_ai.adapters.simulator.files import Progress, write_files
 from drone_ai.adapters.simulator.flight import SimulatedFlight
@@ -275,6 +279,25 @@ def flight_control(
         recorder_opener(settings),
         LocalRecordings(settings.recording_dir, _policy(settings)),
     )
+
+
+def recover_recordings(settings: Settings) -> list[Manifest]:
+    """The recordings a killed tower left unfinished, finalised up to their last whole chunk
+    (at start, before any flight records)."""
+    return [recover(folder) for folder in find_interrupted(settings.recording_dir)]
+
+
+def recording_spool(settings: Settings) -> RecordingSpool | None:
+    """The uploader of closed recording files to S3, when a bucket is configured."""
+    if settings.s3_bucket is None:
+        return None
+    store = S3RecordingStore(
+        settings.s3_bucket,
+        settings.s3_prefix,
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+    )
+    return RecordingSpool(settings.recording_dir, store, keep_local=settings.recording_keep_local)
 
 
 def tower_metrics() -> PrometheusMetrics:

@@ -201,6 +201,17 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextI
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    for recovered in bootstrap.recover_recordings(settings):
+        dropped = recovered.recovered.bytes_dropped if recovered.recovered else 0
+        print(
+            f"drone-ai: recovered recording {recovered.flight_id}/{recovered.recording_id} "
+            f"({dropped} bytes of a torn last chunk dropped)",
+            file=out,
+            flush=True,
+        )
+    spool = bootstrap.recording_spool(settings)
+    if spool is not None:
+        spool.start()
     metrics = bootstrap.tower_metrics()
     metrics_server = bootstrap.metrics_endpoint(settings, metrics)
     if metrics_server is not None:
@@ -231,6 +242,8 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextI
     finally:
         if metrics_server is not None:
             metrics_server.shutdown()
+        if spool is not None:
+            spool.stop()
     print("drone-ai: stopped", file=out, flush=True)
     return EXIT_OK
 
