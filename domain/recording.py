@@ -70,6 +70,7 @@ class RecordingState(enum.Enum):
 
 # scheme://user:password@host -> scheme://host; the manifest is shared with partners and S3.
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_RECORDING_ID = re.compile(r"[0-9]{8}T[0-9]{6}Z(-[0-9]+)?")
 _SEGMENT_NAME = re.compile(r"(input|video|telemetry|events)\.([0-9]{6,})\.(ts|mjpeg|klv|jsonl)")
 
 
@@ -161,6 +162,11 @@ def check_safe_id(field: str, value: str) -> str:
     if not _SAFE_ID.fullmatch(value) or value in (".", ".."):
         raise InvalidValueError(field, "1 to 64 of A-Z a-z 0-9 . _ - (not . or ..)", value)
     return value
+
+
+def is_recording_id(text: str) -> bool:
+    """Whether `text` has the form recording_id gives (to tell a recording from a flight)."""
+    return _RECORDING_ID.fullmatch(text) is not None
 
 
 def recording_id(started_us: int, attempt: int = 1) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from importlib import resources
 from pathlib import Path
@@ -14,7 +15,13 @@ from wsgiref.simple_server import WSGIServer
 from domain.flight_events import FlightEvent
 from domain.georeference import GroundLimits, Uncertainty
 from domain.pose import AzimuthReference, PointingConventions
-from domain.recording import RecordingSource, RecordingStream, SegmentLimits, SourceKind
+from domain.recording import (
+    RecordingSource,
+    RecordingStream,
+    SegmentLimits,
+    SourceKind,
+    is_recording_id,
+)
 from drone_ai.adapters.access.partners_file import load_partners
 from drone_ai.adapters.detection_pool.pool import DetectionPool
 from drone_ai.adapters.detection_pool.settings import PoolSettings, default_workers
@@ -33,7 +40,7 @@ from drone_ai.adapters.recording.flight_recording import FlightRecording
 from drone_ai.adapters.recording.manifest import Manifest
 from drone_ai.adapters.recording.recovery import find_interrupted, recover
 from drone_ai.adapters.recording.replay import LocalRecordings
-from drone_ai.adapters.recording.s3_store import S3RecordingStore
+from drone_ai.adapters.recording.s3_store import RecordingRef, S3RecordingStore, parse_s3_uri
 from drone_ai.adapters.recording.spool import RecordingSpool
 from drone_ai.adapters.recording.writer import RecordingWriter
 from drone_ai.adapters.simulator.files import Progress, write_files
@@ -277,7 +284,7 @@ def flight_control(
         settings.detector.value,
         settings.detect_queue_depth,
         recorder_opener(settings),
-        LocalRecordings(settings.recording_dir, _policy(settings)),
+        LocalRecordings(settings.recording_dir, _policy(settings), s3_fetcher(settings)),
     )
 
 
@@ -287,16 +294,37 @@ def recover_recordings(settings: Settings) -> list[Manifest]:
     return [recover(folder) for folder in find_interrupted(settings.recording_dir)]
 
 
+def s3_fetcher(settings: Settings) -> Callable[[str], Path] | None:
+    """s3://bucket/prefix/<flight>[/<recording>] fetched to a cache beside the recordings
+    (a flight's latest recording when none is named); None when no bucket is set."""
+    if settings.s3_bucket is None:
+        return None
+    cache = settings.recording_dir.with_name(settings.recording_dir.name + ".s3-cache")
+
+    def fetch(uri: str) -> Path:
+        bucket, path = parse_s3_uri(uri)
+        parts = path.split("/")
+        if len(parts) >= 2 and is_recording_id(parts[-1]):
+            prefix, flight_id, recording = "/".join(parts[:-2]), parts[-2], parts[-1]
+            store = _s3_store(settings, bucket, prefix)
+            return store.fetch_recording(RecordingRef(flight_id, recording), cache)
+        prefix, flight_id = "/".join(parts[:-1]), parts[-1]
+        return max(_s3_store(settings, bucket, prefix).fetch_flight(flight_id, cache))
+
+    return fetch
+
+
+def _s3_store(settings: Settings, bucket: str, prefix: str) -> S3RecordingStore:
+    return S3RecordingStore(
+        bucket, prefix, endpoint_url=settings.s3_endpoint_url, region=settings.s3_region
+    )
+
+
 def recording_spool(settings: Settings) -> RecordingSpool | None:
     """The uploader of closed recording files to S3, when a bucket is configured."""
     if settings.s3_bucket is None:
         return None
-    store = S3RecordingStore(
-        settings.s3_bucket,
-        settings.s3_prefix,
-        endpoint_url=settings.s3_endpoint_url,
-        region=settings.s3_region,
-    )
+    store = _s3_store(settings, settings.s3_bucket, settings.s3_prefix)
     return RecordingSpool(settings.recording_dir, store, keep_local=settings.recording_keep_local)
 
 

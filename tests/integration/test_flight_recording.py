@@ -22,6 +22,7 @@ from drone_ai.config import Settings
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
 from drone_ai.entrypoints.grpc.server import build_server
+from tests.tower_events import follow, results_of, without_clock
 
 
 def test_a_recorded_flight_keeps_its_input_and_its_events(tmp_path: Path) -> None:
@@ -96,32 +97,3 @@ def test_a_recorded_flight_keeps_its_input_and_its_events(tmp_path: Path) -> Non
     assert len(results_of(first)) > 90
     # Results replay: the sequence subscribers of the live flight got, status changes too.
     assert [without_clock(e) for e in results] == [without_clock(e) for e in sent]
-
-
-def follow(stub: pb_grpc.TowerStub, flight_id: str) -> list[pb.FlightEvent]:
-    events = []
-    for event in stub.Subscribe(pb.SubscribeRequest(flight_ids=[flight_id]), timeout=60):
-        events.append(event)
-        if event.status.state in (pb.FLIGHT_STATE_STOPPED, pb.FLIGHT_STATE_FAILED):
-            break
-    return events
-
-
-def without_clock(event: pb.FlightEvent) -> pb.FlightEvent:
-    """The event less what the wall clock and the flight's id decide."""
-    copy = pb.FlightEvent()
-    copy.CopyFrom(event)
-    copy.flight_id = ""
-    copy.logged_us = 0
-    if copy.HasField("frame"):
-        copy.frame.received_us = 0
-    return copy
-
-
-def results_of(events: list[pb.FlightEvent]) -> list[bytes]:
-    """Frame results and track updates, as bytes to compare, without wall-clock fields."""
-    return [
-        without_clock(e).SerializeToString(deterministic=True)
-        for e in events
-        if e.HasField("frame") or e.HasField("track")
-    ]

@@ -95,13 +95,28 @@ class ReplayFeed:
 class LocalRecordings:
     """The recordings under `root` (DRONE_AI_RECORDING_DIR): the RecordingLibrary port."""
 
-    def __init__(self, root: Path, policy: DecodePolicy = DecodePolicy.LENIENT) -> None:
+    def __init__(
+        self,
+        root: Path,
+        policy: DecodePolicy = DecodePolicy.LENIENT,
+        fetch_s3: Callable[[str], Path] | None = None,
+    ) -> None:
+        """`fetch_s3`: an s3:// recording brought to a local folder (None: no S3 store)."""
         self._root = root
         self._policy = policy
+        self._fetch_s3 = fetch_s3
 
     def folder(self, recording: str) -> Path:
-        """RecordingError unless `recording` names a recording's folder."""
-        folder = Path(recording) if Path(recording).is_absolute() else self._root / recording
+        """RecordingError unless `recording` names a recording's folder (an s3:// one is
+        fetched first)."""
+        if recording.startswith("s3://"):
+            if self._fetch_s3 is None:
+                raise NotAvailableError(
+                    "replay from s3://: this tower has no S3 store (DRONE_AI_S3_BUCKET)"
+                )
+            folder = self._fetch_s3(recording)
+        else:
+            folder = Path(recording) if Path(recording).is_absolute() else self._root / recording
         if ".." in Path(recording).parts or not (folder / MANIFEST_NAME).is_file():
             raise RecordingError(
                 f"recording: <flight_id>/<recording_id> under {self._root} or a recording's "
