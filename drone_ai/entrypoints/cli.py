@@ -20,6 +20,10 @@
                                       JSON object per line (or --format table); what was
                                       refused is summarised on stderr by reason; --footprint
                                       adds our frame centre and corners beside the reported
+    drone-ai export RECORDING [--ts OUT.ts] [--geojson OUT.geojson] [--footprints]
+                                      a finished recording (its folder, or FLIGHT/RECORDING
+                                      under DRONE_AI_RECORDING_DIR) as STANAG 4609 MPEG-TS
+                                      (H.264 + KLV) and its detections and tracks as GeoJSON
 
 Exit codes: 0 when the input was read (refused packets are reported, not fatal); 1 when
 --strict met a packet it refused; 2 when the input could not be read or the usage is wrong.
@@ -40,6 +44,7 @@ from typing import TextIO
 import grpc
 
 from drone_ai import bootstrap
+from drone_ai.adapters.recording import export as recording_export
 from drone_ai.config import AzimuthSetting, Settings
 from drone_ai.entrypoints import demo as demo_run
 from drone_ai.entrypoints import log_lines
@@ -51,7 +56,13 @@ from drone_ai.entrypoints.grpc.server import (
     tls_credentials,
 )
 from drone_ai.entrypoints.telemetry_render import packet_json, rejected_summary, telemetry_table
-from drone_ai.errors import ConfigError, GeoidUnavailableError, KlvError, SourceError
+from drone_ai.errors import (
+    ConfigError,
+    GeoidUnavailableError,
+    KlvError,
+    RecordingError,
+    SourceError,
+)
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -171,6 +182,19 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--klv-udp-port", type=int, help="with --serve: where to send KLV")
     simulate.add_argument("--speed", type=float, default=1.0, help="with --serve: x real time")
     simulate.set_defaults(run=_simulate)
+
+    export = commands.add_parser(
+        "export", help="a recording as STANAG 4609 MPEG-TS and GeoJSON", parents=[common]
+    )
+    export.add_argument(
+        "recording", metavar="RECORDING", help="a recording's folder, or FLIGHT/RECORDING"
+    )
+    export.add_argument("--ts", type=Path, help="write H.264 + KLV MPEG-TS here")
+    export.add_argument("--geojson", type=Path, help="write a GeoJSON FeatureCollection here")
+    export.add_argument(
+        "--footprints", action="store_true", help="with --geojson: each frame's footprint too"
+    )
+    export.set_defaults(run=_export)
     return parser
 
 
@@ -325,6 +349,30 @@ def _simulate(args: argparse.Namespace, settings: Settings, out: TextIO, err: Te
             print(f"simulate: wrote {args.out}", file=out)
     except SourceError as exc:
         print(f"drone-ai: {exc}", file=err)
+        return EXIT_UNREADABLE
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    if args.ts is None and args.geojson is None:
+        print("drone-ai: export: --ts OUT.ts and/or --geojson OUT.geojson expected", file=err)
+        return EXIT_UNREADABLE
+    try:
+        folder = recording_export.find_recording(args.recording, settings.recording_dir)
+        if args.ts is not None:
+            ts = recording_export.export_ts(folder, args.ts)
+            how = "copied as received" if ts.frames is None else f"{ts.frames} frames encoded"
+            skipped = f", {ts.frames_skipped} bad JPEGs skipped" if ts.frames_skipped else ""
+            print(f"export: wrote {args.ts} ({ts.bytes} bytes, {how}{skipped})", file=out)
+        if args.geojson is not None:
+            geo = recording_export.export_geojson(folder, args.geojson, args.footprints)
+            print(
+                f"export: wrote {args.geojson} ({geo.detections} detections, {geo.tracks} "
+                f"tracks, {geo.footprints} footprints)",
+                file=out,
+            )
+    except RecordingError as exc:
+        print(f"drone-ai: export: {exc}", file=err)
         return EXIT_UNREADABLE
     return EXIT_OK
 
