@@ -284,7 +284,7 @@ def flight_control(
         settings.detector.value,
         settings.detect_queue_depth,
         recorder_opener(settings),
-        LocalRecordings(settings.recording_dir, _policy(settings), s3_fetcher(settings)),
+        recordings(settings),
     )
 
 
@@ -292,6 +292,11 @@ def recover_recordings(settings: Settings) -> list[Manifest]:
     """The recordings a killed tower left unfinished, finalised up to their last whole chunk
     (at start, before any flight records)."""
     return [recover(folder) for folder in find_interrupted(settings.recording_dir)]
+
+
+def recordings(settings: Settings) -> LocalRecordings:
+    """The recordings flights replay from: DRONE_AI_RECORDING_DIR's, and s3:// ones."""
+    return LocalRecordings(settings.recording_dir, _policy(settings), s3_fetcher(settings))
 
 
 def s3_fetcher(settings: Settings) -> Callable[[str], Path] | None:

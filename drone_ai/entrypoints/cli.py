@@ -13,6 +13,10 @@
                                       flight started over gRPC, its georeferenced detections
                                       followed as a partner would, a summary against the truth
                                       and a PNG map of the tracks (drone-ai-demo-map.png)
+    drone-ai replay RECORDING [--speed X] [--results]
+                                      a recording (folder, flight/recording, s3://...) played
+                                      again through a tower here, events as subscribe writes
+                                      them, a progress bar on stderr
     drone-ai simulate [SCENARIO] --out DIR|FILE.ts|--serve
                                       a simulated flight with ground truth: files, a
                                       STANAG 4609 style MPEG-TS, or live MJPEG/HTTP + KLV/UDP
@@ -47,7 +51,7 @@ from drone_ai import bootstrap
 from drone_ai.adapters.recording import export as recording_export
 from drone_ai.config import AzimuthSetting, Settings
 from drone_ai.entrypoints import demo as demo_run
-from drone_ai.entrypoints import log_lines
+from drone_ai.entrypoints import log_lines, replay_run
 from drone_ai.entrypoints.grpc import subscriber
 from drone_ai.entrypoints.grpc.server import (
     build_server,
@@ -60,6 +64,7 @@ from drone_ai.errors import (
     ConfigError,
     GeoidUnavailableError,
     KlvError,
+    NotAvailableError,
     RecordingError,
     SourceError,
 )
@@ -182,6 +187,25 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--klv-udp-port", type=int, help="with --serve: where to send KLV")
     simulate.add_argument("--speed", type=float, default=1.0, help="with --serve: x real time")
     simulate.set_defaults(run=_simulate)
+
+    replay = commands.add_parser(
+        "replay",
+        help="play a recording again through the pipeline, or its results",
+        parents=[common],
+    )
+    replay.add_argument(
+        "recording", help="a recording folder, <flight>/<recording>, or s3://bucket/prefix/flight"
+    )
+    replay.add_argument(
+        "--speed", type=float, default=1.0, help="x the recorded pace; 0: as fast as it goes"
+    )
+    replay.add_argument(
+        "--results",
+        action="store_true",
+        help="re-send the recorded results instead of re-analysing the recorded input",
+    )
+    replay.add_argument("--format", choices=tuple(subscriber.WRITERS), default="json")
+    replay.set_defaults(run=_replay)
 
     export = commands.add_parser(
         "export", help="a recording as STANAG 4609 MPEG-TS and GeoJSON", parents=[common]
@@ -349,6 +373,20 @@ def _simulate(args: argparse.Namespace, settings: Settings, out: TextIO, err: Te
             print(f"simulate: wrote {args.out}", file=out)
     except SourceError as exc:
         print(f"drone-ai: {exc}", file=err)
+        return EXIT_UNREADABLE
+    return EXIT_OK
+
+
+def _replay(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    try:
+        replay_run.run_replay(
+            settings, args.recording, args.speed, args.results, args.format, out, err
+        )
+    except (RecordingError, NotAvailableError) as exc:
+        print(f"drone-ai: replay: {exc}", file=err)
+        return EXIT_UNREADABLE
+    except grpc.RpcError as exc:
+        print(f"drone-ai: replay: {exc.code().name}: {exc.details()}", file=err)
         return EXIT_UNREADABLE
     return EXIT_OK
 

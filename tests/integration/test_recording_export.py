@@ -24,8 +24,9 @@ from domain.georeference import Method
 from domain.recording import RecordingSource, RecordingStream, SegmentLimits, SourceKind
 from domain.tracking import TrackState
 from drone_ai import bootstrap
-from drone_ai.adapters.recording.event_lines import encode_line
+from drone_ai.adapters.recording.event_lines import decode_line, encode_line
 from drone_ai.adapters.recording.export import export_geojson, export_ts
+from drone_ai.adapters.recording.reader import iter_chunks
 from drone_ai.adapters.recording.writer import RecordingWriter
 from drone_ai.entrypoints.cli import EXIT_OK, EXIT_UNREADABLE, main
 
@@ -276,3 +277,39 @@ def test_drone_ai_export_refuses_a_recording_still_being_written(
     assert code == EXIT_UNREADABLE
     assert "still being written" in err
     assert not out.exists()
+
+
+def test_drone_ai_replay_re_analyses_a_recording_with_a_progress_bar(
+    mpegts_recording: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["replay", str(mpegts_recording), "--speed", "0", "--format", "table"])
+    captured = capsys.readouterr()
+    assert code == EXIT_OK, captured.err
+    rows = captured.out.splitlines()
+    assert sum(" frame " in row for row in rows) == 60  # 2 s at 30 fps, every one
+    assert "FLIGHT_STATE_STOPPED" in rows[-1]
+    assert "replay [##############################] 100%" in captured.err
+    assert f"replayed {len(rows)} events" in captured.err
+
+
+def test_drone_ai_replay_of_results_re_sends_the_recorded_events(
+    mpegts_recording: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["replay", str(mpegts_recording), "--speed", "0", "--results"])
+    captured = capsys.readouterr()
+    assert code == EXIT_OK, captured.err
+    sent = [json.loads(line) for line in captured.out.splitlines()]
+    recorded = [decode_line(c.data) for c in iter_chunks(mpegts_recording, RecordingStream.EVENTS)]
+    kinds = {"FrameResult": "frame", "TrackUpdate": "track", "StatusChange": "status"}
+    assert [kind for e in sent for kind in ("frame", "track", "status") if kind in e] == [
+        kinds[type(r.event).__name__] for r in recorded
+    ] + ["status"]  # and the replay's own end: the recording has none
+    assert [int(e["sequence"]) for e in sent[:-1]] == [r.sequence for r in recorded]
+    assert sent[-1]["status"]["state"] == "FLIGHT_STATE_STOPPED"
+
+
+def test_drone_ai_replay_of_no_recording_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["replay", str(tmp_path)]) == EXIT_UNREADABLE
+    assert "drone-ai: replay: recording:" in capsys.readouterr().err

@@ -129,6 +129,12 @@ class LocalRecordings:
             )
         return folder
 
+    def span_us(self, recording: str) -> int:
+        """How long the recording lasts, from its start to its last chunk (its manifest)."""
+        manifest = read_manifest(self.folder(recording))
+        ended_us = manifest.ended_us if manifest.ended_us is not None else manifest.started_us
+        return max(0, ended_us - manifest.started_us)
+
     def input_feed(self, recording: str, speed: float) -> ReplayFeed:
         folder = self.folder(recording)
         kind = read_manifest(folder).source.kind

@@ -151,3 +151,21 @@ WRITERS: dict[str, Callable[[Any, TextIO], None]] = {
     "table": write_table_row,
     "geojson": write_geojson,
 }
+
+
+def replay(
+    address: str,
+    flight_id: str,
+    recording: str,
+    speed: float,
+    results: bool,
+    timeout_s: float = 60.0,
+) -> Any:
+    """ReplayFlight on the tower at `address`: the Flight it answers."""
+    mode = pb.REPLAY_MODE_RESULTS if results else pb.REPLAY_MODE_REANALYSE
+    with grpc.insecure_channel(address) as channel:
+        stub = pb_grpc.TowerStub(channel)  # type: ignore[no-untyped-call]  # protoc's code
+        request = pb.ReplayFlightRequest(
+            recording_id=recording, flight_id=flight_id, speed=speed, mode=mode
+        )
+        return stub.ReplayFlight(request, timeout=timeout_s)
