@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.pool
 	$(BIN)/python -m bench.track
 	$(BIN)/python -m bench.tower
+	$(BIN)/python -m bench.recording
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info
