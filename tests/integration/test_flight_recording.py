@@ -7,6 +7,7 @@ STANAG 4609 style file)."""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import grpc
@@ -24,16 +25,24 @@ from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
 from drone_ai.entrypoints.grpc.server import build_server
 from tests.tower_events import follow, results_of, without_clock
 
+DURATION_S = 60.0
+FLIGHT = {"fps": 10, "camera": {"width_px": 640, "height_px": 360, "hfov_deg": 15.0}}
+FRAMES = round(DURATION_S * 10)
+
 
 def test_a_recorded_flight_keeps_its_input_and_its_events(tmp_path: Path) -> None:
     video = tmp_path / "flight.ts"
-    bootstrap.simulate_to_path(None, video, duration_s=3.0)
+    # 60 s of the default orbit, its frames at 10 a second and 640 x 360 (the same metres per
+    # pixel with half the field of view) to keep the three runs short.
+    scenario = tmp_path / "flight.json"
+    scenario.write_text(json.dumps(FLIGHT), encoding="utf-8")
+    bootstrap.simulate_to_path(scenario, video, duration_s=DURATION_S)
     root = tmp_path / "recordings"
     settings = Settings.from_env(
         {
             "DRONE_AI_DETECT_WORKERS": "1",
             "DRONE_AI_RECORDING_DIR": str(root),
-            "DRONE_AI_RECORDING_SEGMENT_BYTES": "65536",  # several segments of a small flight
+            "DRONE_AI_RECORDING_SEGMENT_S": "1",  # several segments (of received time)
         }
     )
     with bootstrap.detection_pool(settings) as pool:
@@ -86,7 +95,7 @@ def test_a_recorded_flight_keeps_its_input_and_its_events(tmp_path: Path) -> Non
     assert [r.sequence for r in recorded] == [e.sequence for e in sent]
     assert [r.logged_us for r in recorded] == [e.logged_us for e in sent]
     frames = [r.event for r in recorded if isinstance(r.event, FrameResult)]
-    assert len(frames) == 90 == sum(e.HasField("frame") for e in sent)
+    assert len(frames) == FRAMES == sum(e.HasField("frame") for e in sent)
     assert mjpeg.value.code() is grpc.StatusCode.UNIMPLEMENTED
     assert "recording MJPEG inputs is not available yet" in mjpeg.value.details()
     assert missing.value.code() is grpc.StatusCode.NOT_FOUND
@@ -94,6 +103,6 @@ def test_a_recorded_flight_keeps_its_input_and_its_events(tmp_path: Path) -> Non
     # Re-analysed twice: the same results both times, and the same as the live run's.
     first, second, results = replays
     assert results_of(first) == results_of(second) == results_of(sent)
-    assert len(results_of(first)) > 90
+    assert len(results_of(first)) > FRAMES
     # Results replay: the sequence subscribers of the live flight got, status changes too.
     assert [without_clock(e) for e in results] == [without_clock(e) for e in sent]
