@@ -250,8 +250,14 @@ def recorder_opener(settings: Settings) -> RecorderOpener:
     )
 
     def open_recorder(flight_id: str, video_uri: str, telemetry_uri: str) -> FlightRecorder:
-        kind = SourceKind.MJPEG_KLV if video_uri.startswith("http") else SourceKind.MPEGTS
-        source = RecordingSource.of(kind, video_uri, telemetry_uri)
+        # Refused before a folder is made: only MPEG-TS read by the tower itself is kept whole.
+        scheme = urlsplit(video_uri).scheme
+        if scheme not in ("", "file", "udp"):
+            raise NotAvailableError(
+                f"record: recording {scheme}:// inputs is not available yet (MPEG-TS from a "
+                "file or udp:// can be recorded); start the flight with record off"
+            )
+        source = RecordingSource.of(SourceKind.MPEGTS, video_uri, telemetry_uri)
         writer = RecordingWriter.start(
             settings.recording_dir, flight_id, source, wall_clock_us, limits
         )

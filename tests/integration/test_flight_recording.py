@@ -97,7 +97,8 @@ def test_a_recorded_flight_keeps_its_input_and_its_events(tmp_path: Path) -> Non
     frames = [r.event for r in recorded if isinstance(r.event, FrameResult)]
     assert len(frames) == FRAMES == sum(e.HasField("frame") for e in sent)
     assert mjpeg.value.code() is grpc.StatusCode.UNIMPLEMENTED
-    assert "recording MJPEG inputs is not available yet" in mjpeg.value.details()
+    assert "recording http:// inputs is not available yet" in mjpeg.value.details()
+    assert not (root / "rec-2").exists()  # refused before anything was made
     assert missing.value.code() is grpc.StatusCode.NOT_FOUND
 
     # Re-analysed twice: the same results both times, and the same as the live run's.

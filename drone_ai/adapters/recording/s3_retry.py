@@ -21,6 +21,8 @@ from botocore.exceptions import (  # type: ignore[import-untyped]
     ReadTimeoutError,
 )
 
+from drone_ai.errors import RecordingStoreError
+
 # Error codes S3 (and S3-compatible stores) answer when they are overloaded or a request
 # took too long on their side: worth retrying, unlike AccessDenied or NoSuchBucket.
 _TRANSIENT_CODES = frozenset(
@@ -54,12 +56,14 @@ class Backoff:
 
     def __post_init__(self) -> None:
         if not 0.0 < self.first_delay_s <= self.max_delay_s <= 3600.0:
-            raise ValueError(
+            raise RecordingStoreError(
                 "Backoff: expected 0 < first_delay_s <= max_delay_s <= 3600, "
                 f"got {self.first_delay_s} and {self.max_delay_s}"
             )
         if not 0.0 <= self.deadline_s <= 86_400.0:
-            raise ValueError(f"Backoff.deadline_s: expected 0 to 86400, got {self.deadline_s}")
+            raise RecordingStoreError(
+                f"Backoff.deadline_s: expected 0 to 86400, got {self.deadline_s}"
+            )
 
     def delay_s(self, attempt: int, rng: random.Random) -> float:
         """The wait before retry number `attempt` (1 for the first retry)."""

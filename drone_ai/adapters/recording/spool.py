@@ -67,7 +67,7 @@ class RecordingSpool:
         rng: random.Random | None = None,
     ) -> None:
         if not 0.0 < scan_interval_s <= 3600.0:
-            raise ValueError(f"scan_interval_s: expected (0, 3600], got {scan_interval_s}")
+            raise RecordingStoreError(f"scan_interval_s: expected (0, 3600], got {scan_interval_s}")
         self._root = root
         self._store = store
         self._keep_local = keep_local
