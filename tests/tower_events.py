@@ -1,10 +1,32 @@
-"""What several tower tests do with a flight's events: follow them to the flight's end, and
-compare them without what the wall clock decides."""
+"""What several tower tests share: the tower on 127.0.0.1 with a stub to it, following a
+flight's events to its end, and comparing events without what the wall clock decides."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import grpc
+
+from drone_ai import bootstrap
+from drone_ai.config import Settings
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
+from drone_ai.entrypoints.grpc.server import build_server
+
+
+@contextmanager
+def tower(settings: Settings) -> Iterator[pb_grpc.TowerStub]:
+    """The tower as `serve` builds it (detection pool, flight control, gRPC on 127.0.0.1)."""
+    with bootstrap.detection_pool(settings) as pool:
+        server = build_server(bootstrap.flight_control(settings, pool), subscriber_wait_s=0.05)
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        try:
+            with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+                yield pb_grpc.TowerStub(channel)
+        finally:
+            server.stop(grace=None)
 
 
 def follow(stub: pb_grpc.TowerStub, flight_id: str) -> list[pb.FlightEvent]:

@@ -21,9 +21,7 @@ from drone_ai.adapters.recording.manifest import read_manifest
 from drone_ai.adapters.recording.reader import iter_chunks
 from drone_ai.config import Settings
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
-from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
-from drone_ai.entrypoints.grpc.server import build_server
-from tests.tower_events import follow, results_of, without_clock
+from tests.tower_events import follow, results_of, tower, without_clock
 
 DURATION_S = 60.0
 FLIGHT = {"fps": 10, "camera": {"width_px": 640, "height_px": 360, "hfov_deg": 15.0}}
@@ -45,46 +43,38 @@ def test_a_recorded_flight_keeps_its_input_and_its_events(tmp_path: Path) -> Non
             "DRONE_AI_RECORDING_SEGMENT_S": "1",  # several segments (of received time)
         }
     )
-    with bootstrap.detection_pool(settings) as pool:
-        server = build_server(bootstrap.flight_control(settings, pool), subscriber_wait_s=0.05)
-        port = server.add_insecure_port("127.0.0.1:0")
-        server.start()
-        try:
-            with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-                stub = pb_grpc.TowerStub(channel)
-                stub.StartFlight(
-                    pb.StartFlightRequest(flight_id="rec-1", video_uri=str(video), record=True)
+    with tower(settings) as stub:
+        stub.StartFlight(
+            pb.StartFlightRequest(flight_id="rec-1", video_uri=str(video), record=True)
+        )
+        sent = follow(stub, "rec-1")
+        # Stopped means the last event is kept: the recording closes right after.
+        stub.StopFlight(pb.StopFlightRequest(flight_id="rec-1"))
+        [recording] = [f"rec-1/{p.name}" for p in (root / "rec-1").iterdir()]
+        replays = []
+        for n, mode in enumerate(
+            [pb.REPLAY_MODE_REANALYSE, pb.REPLAY_MODE_REANALYSE, pb.REPLAY_MODE_RESULTS]
+        ):
+            replayed = stub.ReplayFlight(
+                pb.ReplayFlightRequest(
+                    recording_id=recording, flight_id=f"replay-{n}", speed=0.0, mode=mode
                 )
-                sent = follow(stub, "rec-1")
-                # Stopped means the last event is kept: the recording closes right after.
-                stub.StopFlight(pb.StopFlightRequest(flight_id="rec-1"))
-                [recording] = [f"rec-1/{p.name}" for p in (root / "rec-1").iterdir()]
-                replays = []
-                for n, mode in enumerate(
-                    [pb.REPLAY_MODE_REANALYSE, pb.REPLAY_MODE_REANALYSE, pb.REPLAY_MODE_RESULTS]
-                ):
-                    replayed = stub.ReplayFlight(
-                        pb.ReplayFlightRequest(
-                            recording_id=recording, flight_id=f"replay-{n}", speed=0.0, mode=mode
-                        )
-                    )
-                    assert replayed.replay_of == recording
-                    replays.append(follow(stub, f"replay-{n}"))
-                with pytest.raises(grpc.RpcError) as missing:
-                    stub.ReplayFlight(
-                        pb.ReplayFlightRequest(recording_id="rec-1/nope", flight_id="replay-x")
-                    )
-                with pytest.raises(grpc.RpcError) as mjpeg:
-                    stub.StartFlight(
-                        pb.StartFlightRequest(
-                            flight_id="rec-2",
-                            video_uri="http://127.0.0.1:9/video",
-                            telemetry_uri="udp://127.0.0.1:0",
-                            record=True,
-                        )
-                    )
-        finally:
-            server.stop(grace=None)
+            )
+            assert replayed.replay_of == recording
+            replays.append(follow(stub, f"replay-{n}"))
+        with pytest.raises(grpc.RpcError) as missing:
+            stub.ReplayFlight(
+                pb.ReplayFlightRequest(recording_id="rec-1/nope", flight_id="replay-x")
+            )
+        with pytest.raises(grpc.RpcError) as mjpeg:
+            stub.StartFlight(
+                pb.StartFlightRequest(
+                    flight_id="rec-2",
+                    video_uri="http://127.0.0.1:9/video",
+                    telemetry_uri="udp://127.0.0.1:0",
+                    record=True,
+                )
+            )
     [folder] = (root / "rec-1").iterdir()
     manifest = read_manifest(folder)
     assert manifest.state is RecordingState.COMPLETE

@@ -7,15 +7,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import grpc
-
 from drone_ai import bootstrap
 from drone_ai.config import Settings
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
-from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
-from drone_ai.entrypoints.grpc.server import build_server
 from tests.moto_server import moto_server
-from tests.tower_events import follow, results_of
+from tests.tower_events import follow, results_of, tower
 
 
 def test_a_recording_uploaded_to_s3_replays_from_there(tmp_path: Path) -> None:
@@ -37,31 +33,23 @@ def test_a_recording_uploaded_to_s3_replays_from_there(tmp_path: Path) -> None:
         )
         spool = bootstrap.recording_spool(settings)
         assert spool is not None
-        with bootstrap.detection_pool(settings) as pool:
-            server = build_server(bootstrap.flight_control(settings, pool), subscriber_wait_s=0.05)
-            port = server.add_insecure_port("127.0.0.1:0")
-            server.start()
-            try:
-                with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-                    stub = pb_grpc.TowerStub(channel)
-                    stub.StartFlight(
-                        pb.StartFlightRequest(flight_id="up-1", video_uri=str(video), record=True)
-                    )
-                    live = follow(stub, "up-1")
-                    stub.StopFlight(pb.StopFlightRequest(flight_id="up-1"))  # recording closed
-                    uploaded = spool.upload_pending()
-                    assert spool.pending_files() == [], uploaded
-                    shutil.rmtree(root)  # only S3 has it now
-                    replayed = stub.ReplayFlight(
-                        pb.ReplayFlightRequest(
-                            recording_id=f"s3://{bucket}/recordings/up-1",
-                            flight_id="up-1-again",
-                            speed=0.0,
-                        )
-                    )
-                    again = follow(stub, "up-1-again")
-            finally:
-                server.stop(grace=None)
+        with tower(settings) as stub:
+            stub.StartFlight(
+                pb.StartFlightRequest(flight_id="up-1", video_uri=str(video), record=True)
+            )
+            live = follow(stub, "up-1")
+            stub.StopFlight(pb.StopFlightRequest(flight_id="up-1"))  # recording closed
+            uploaded = spool.upload_pending()
+            assert spool.pending_files() == [], uploaded
+            shutil.rmtree(root)  # only S3 has it now
+            replayed = stub.ReplayFlight(
+                pb.ReplayFlightRequest(
+                    recording_id=f"s3://{bucket}/recordings/up-1",
+                    flight_id="up-1-again",
+                    speed=0.0,
+                )
+            )
+            again = follow(stub, "up-1-again")
     assert replayed.replay_of == f"s3://{bucket}/recordings/up-1"
     assert sum(e.HasField("frame") for e in again) == 60
     assert results_of(again) == results_of(live)
