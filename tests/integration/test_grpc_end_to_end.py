@@ -23,7 +23,8 @@ from drone_ai.adapters.simulator.truth import FlightTruth
 from drone_ai.config import Settings
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
-from drone_ai.entrypoints.grpc.server import build_server
+from tests.tower_events import follow
+from tests.tower_events import tower as running_tower
 
 DURATION_S = 6.0
 GROUND_HAE_M = load_scenario(None).origin.ground_hae_m
@@ -43,26 +44,8 @@ def tower(env: Mapping[str, str]) -> Iterator[pb_grpc.TowerStub]:
             **env,
         }
     )
-    with bootstrap.detection_pool(settings) as pool:
-        control = bootstrap.flight_control(settings, pool)
-        server = build_server(control, subscriber_wait_s=0.05)
-        port = server.add_insecure_port("127.0.0.1:0")
-        server.start()
-        try:
-            with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-                yield pb_grpc.TowerStub(channel)
-        finally:
-            server.stop(grace=None)
-
-
-def follow(stub: pb_grpc.TowerStub, flight_id: str) -> list[pb.FlightEvent]:
-    """Every event of the flight, as a subscriber sees it, up to its end."""
-    events = []
-    for event in stub.Subscribe(pb.SubscribeRequest(flight_ids=[flight_id]), timeout=120):
-        events.append(event)
-        if event.HasField("status") and event.status.state == pb.FLIGHT_STATE_STOPPED:
-            break
-    return events
+    with running_tower(settings) as stub:
+        yield stub
 
 
 def test_a_simulated_flight_reaches_a_subscriber_georeferenced(tmp_path: Path) -> None:
