@@ -173,12 +173,7 @@ def feed_opener(settings: Settings) -> FeedOpener:
         video_uri: str, telemetry_uri: str, recorder: FlightRecorder | None = None
     ) -> FlightFeed:
         if video_uri.startswith(("http://", "https://")):
-            if recorder is not None:
-                raise NotAvailableError(
-                    "record: recording MJPEG inputs is not available yet (MPEG-TS inputs, "
-                    "a file or udp://, can be recorded); start the flight with record off"
-                )
-            return _mjpeg_feed(video_uri, telemetry_uri)
+            return _mjpeg_feed(video_uri, telemetry_uri, recorder)
         if telemetry_uri:
             raise SourceError(
                 f"telemetry_uri: none expected with an MPEG-TS video (its KLV is inside), "
@@ -217,17 +212,27 @@ def feed_opener(settings: Settings) -> FeedOpener:
         file_tap = functools.partial(recorder.write, RecordingStream.INPUT)
         return PyAvFrameSource(video_uri, policy, reader=lambda: TappedFile(path, file_tap))
 
-    def _mjpeg_feed(video_uri: str, telemetry_uri: str) -> FlightFeed:
+    def _mjpeg_feed(
+        video_uri: str, telemetry_uri: str, recorder: FlightRecorder | None
+    ) -> FlightFeed:
         parts = urlsplit(telemetry_uri)
         if parts.scheme != "udp" or parts.port is None:
             raise SourceError(
                 f"telemetry_uri: udp://host:port expected with an MJPEG video, "
                 f"got {telemetry_uri!r}"
             )
+        video_tap = klv_tap = None
+        if recorder is not None:
+            video_tap = functools.partial(recorder.write, RecordingStream.VIDEO)
+            klv_tap = functools.partial(recorder.write, RecordingStream.TELEMETRY)
         klv = KlvUdpTelemetrySource(
-            parts.port, parts.hostname or "127.0.0.1", policy, settings.klv_max_packet_bytes
+            parts.port,
+            parts.hostname or "127.0.0.1",
+            policy,
+            settings.klv_max_packet_bytes,
+            tap=klv_tap,
         )
-        video = HealingFrameSource(lambda: MjpegHttpSource(video_uri).frames())
+        video = HealingFrameSource(lambda: MjpegHttpSource(video_uri, tap=video_tap).frames())
         return LiveFlightFeed(
             video.frames,
             lambda: klv.samples(idle_timeout_s=None),  # until the flight stops
@@ -250,14 +255,15 @@ def recorder_opener(settings: Settings) -> RecorderOpener:
     )
 
     def open_recorder(flight_id: str, video_uri: str, telemetry_uri: str) -> FlightRecorder:
-        # Refused before a folder is made: only MPEG-TS read by the tower itself is kept whole.
+        # Refused before a folder is made: only inputs the tower reads itself are kept whole.
         scheme = urlsplit(video_uri).scheme
-        if scheme not in ("", "file", "udp"):
+        if scheme not in ("", "file", "udp", "http"):
             raise NotAvailableError(
-                f"record: recording {scheme}:// inputs is not available yet (MPEG-TS from a "
-                "file or udp:// can be recorded); start the flight with record off"
+                f"record: recording {scheme}:// inputs is not available yet (a file, udp:// or "
+                "http:// MJPEG can be recorded); start the flight with record off"
             )
-        source = RecordingSource.of(SourceKind.MPEGTS, video_uri, telemetry_uri)
+        kind = SourceKind.MJPEG_KLV if scheme == "http" else SourceKind.MPEGTS
+        source = RecordingSource.of(kind, video_uri, telemetry_uri)
         writer = RecordingWriter.start(
             settings.recording_dir, flight_id, source, wall_clock_us, limits
         )

@@ -66,15 +66,6 @@ def test_a_recorded_flight_keeps_its_input_and_its_events(tmp_path: Path) -> Non
             stub.ReplayFlight(
                 pb.ReplayFlightRequest(recording_id="rec-1/nope", flight_id="replay-x")
             )
-        with pytest.raises(grpc.RpcError) as mjpeg:
-            stub.StartFlight(
-                pb.StartFlightRequest(
-                    flight_id="rec-2",
-                    video_uri="http://127.0.0.1:9/video",
-                    telemetry_uri="udp://127.0.0.1:0",
-                    record=True,
-                )
-            )
     [folder] = (root / "rec-1").iterdir()
     manifest = read_manifest(folder)
     assert manifest.state is RecordingState.COMPLETE
@@ -86,9 +77,6 @@ def test_a_recorded_flight_keeps_its_input_and_its_events(tmp_path: Path) -> Non
     assert [r.logged_us for r in recorded] == [e.logged_us for e in sent]
     frames = [r.event for r in recorded if isinstance(r.event, FrameResult)]
     assert len(frames) == FRAMES == sum(e.HasField("frame") for e in sent)
-    assert mjpeg.value.code() is grpc.StatusCode.UNIMPLEMENTED
-    assert "recording http:// inputs is not available yet" in mjpeg.value.details()
-    assert not (root / "rec-2").exists()  # refused before anything was made
     assert missing.value.code() is grpc.StatusCode.NOT_FOUND
 
     # Re-analysed twice: the same results both times, and the same as the live run's.

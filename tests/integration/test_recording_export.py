@@ -28,6 +28,7 @@ from drone_ai.adapters.recording.event_lines import decode_line, encode_line
 from drone_ai.adapters.recording.export import export_geojson, export_ts
 from drone_ai.adapters.recording.reader import iter_chunks
 from drone_ai.adapters.recording.writer import RecordingWriter
+from drone_ai.adapters.video.mjpeg import recorded_part
 from drone_ai.entrypoints.cli import EXIT_OK, EXIT_UNREADABLE, main
 
 START_US = 1_767_268_800_000_000
@@ -166,9 +167,10 @@ def test_an_mjpeg_recording_exports_as_h264_with_its_klv_packets_timed_by_receip
     packets = [(r["t_us"], klv_bin[r["offset"] : r["offset"] + r["size"]]) for r in klv_index]
     writer = RecordingWriter.start(tmp_path / "rec", "cam", MJPEG, lambda: START_US, LIMITS)
     for t_us, jpeg in zip(frame_times, jpegs, strict=True):
-        writer.write(RecordingStream.VIDEO, t_us, jpeg.read_bytes())
+        writer.write(RecordingStream.VIDEO, t_us, recorded_part({}, jpeg.read_bytes()))
         if jpeg == jpegs[3]:  # a JPEG torn in transit: skipped, counted, the rest exported
-            writer.write(RecordingStream.VIDEO, t_us + 1, b"\xff\xd8\xff\xe0 not a JPEG")
+            torn = recorded_part({}, b"\xff\xd8\xff\xe0 not a JPEG")
+            writer.write(RecordingStream.VIDEO, t_us + 1, torn)
     for t_us, packet in packets:
         writer.write(RecordingStream.TELEMETRY, t_us, packet)
     writer.finish()

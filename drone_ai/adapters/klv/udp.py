@@ -66,8 +66,7 @@ class KlvUdpTelemetrySource:
         self.datagrams += 1
         if self._tap is not None:
             self._tap(time.time_ns() // 1_000, datagram)
-        decoded = self._decoder.feed(datagram) + self._decoder.close()
-        return [d.sample for d in decoded if d.sample is not None]
+        return datagram_samples(self._decoder, datagram)
 
     def samples(self, idle_timeout_s: float | None) -> Iterator[TelemetrySample]:
         """Every sample until no datagram has come for `idle_timeout_s`; with None, until
@@ -88,3 +87,9 @@ class KlvUdpTelemetrySource:
     def close(self) -> None:
         self._closed.set()
         self._socket.close()
+
+
+def datagram_samples(decoder: KlvTelemetryDecoder, datagram: bytes) -> list[TelemetrySample]:
+    """The samples of one datagram, decoded on its own (a replay decodes recorded ones so)."""
+    decoded = decoder.feed(datagram) + decoder.close()
+    return [d.sample for d in decoded if d.sample is not None]

@@ -1,18 +1,16 @@
-"""An MJPEG+KLV recording as a STANAG 4609 style MPEG-TS: the recorded JPEGs re-encoded as
+"""An MJPEG+KLV recording as a STANAG 4609 style MPEG-TS: the recorded JPEG parts re-encoded as
 H.264, the recorded KLV packets muxed as a SMPTE 336 KLV data stream, the way the simulator's
 MPEG-TS writer (drone_ai/adapters/simulator/mpegts_writer.py) muxes them: stream_type 0x06 with
 a "KLVA" registration descriptor, PES packets with PTS.
 
 Both streams' PTS (90 kHz) count from the recording's first received chunk, so a frame and a
 KLV packet received at the same instant share a PTS: the tower's receive times are the only
-common clock an MJPEG source and a KLV source have. A JPEG that does not decode is skipped and
-counted (one bad frame never stops an export). PyAV types stay in this module.
+common clock an MJPEG source and a KLV source have. A part that is not a decodable JPEG is
+skipped and counted (one bad frame never stops an export). PyAV types stay in this module.
 """
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -21,8 +19,9 @@ from typing import Any
 import av
 
 from domain.recording import RecordingStream
-from drone_ai.adapters.recording.reader import Chunk, iter_chunks
-from drone_ai.errors import RecordingError
+from drone_ai.adapters.recording.reader import iter_chunks, iter_received
+from drone_ai.adapters.video.mjpeg import recorded_part_of
+from drone_ai.errors import RecordingError, SourceError
 
 PTS_HZ = 90_000
 _TIME_BASE = Fraction(1, PTS_HZ)
@@ -33,7 +32,7 @@ KEYFRAME_EVERY = 30  # frames: a viewer can start or seek about once a second at
 class TranscodeCounts:
     frames: int
     klv_packets: int
-    frames_skipped: int  # JPEGs that did not decode
+    frames_skipped: int  # parts that were not a JPEG that decodes
 
 
 def transcode(folder: Path, out_path: Path, first_us: int) -> TranscodeCounts:
@@ -56,9 +55,9 @@ def transcode(folder: Path, out_path: Path, first_us: int) -> TranscodeCounts:
         video.options = {"preset": "veryfast", "tune": "zerolatency"}
         klv = container.add_data_stream("klv")
         klv.time_base = _TIME_BASE
-        for stream, chunk in _merged(folder):
+        for chunk in iter_received(folder, RecordingStream.VIDEO, RecordingStream.TELEMETRY):
             pts = (chunk.received_us - first_us) * PTS_HZ // 1_000_000
-            if stream is RecordingStream.TELEMETRY:
+            if chunk.stream is RecordingStream.TELEMETRY:
                 packet = av.Packet(chunk.data)
                 packet.stream, packet.time_base = klv, _TIME_BASE
                 packet.pts = packet.dts = max(pts, 0)
@@ -80,24 +79,14 @@ def transcode(folder: Path, out_path: Path, first_us: int) -> TranscodeCounts:
     return TranscodeCounts(frames, packets, skipped)
 
 
-def _merged(folder: Path) -> Iterator[tuple[RecordingStream, Chunk]]:
-    """Both streams' chunks in received order (a frame before a packet received with it)."""
-    return heapq.merge(
-        _tagged(folder, RecordingStream.VIDEO),
-        _tagged(folder, RecordingStream.TELEMETRY),
-        key=lambda item: item[1].received_us,
-    )
-
-
-def _tagged(folder: Path, stream: RecordingStream) -> Iterator[tuple[RecordingStream, Chunk]]:
-    for chunk in iter_chunks(folder, stream):
-        yield stream, chunk
-
-
-def _decoded(decoder: Any, jpeg: bytes) -> list[Any] | None:
+def _decoded(decoder: Any, part: bytes) -> list[Any] | None:
+    """The pictures of one recorded part; None for a part that is not a JPEG that decodes."""
     try:
+        headers, jpeg = recorded_part_of(part)
+        if not headers.get("content-type", "image/jpeg").lower().startswith("image/jpeg"):
+            return None
         return list(decoder.decode(av.Packet(jpeg)))
-    except av.FFmpegError:
+    except (SourceError, av.FFmpegError):
         return None
 
 

@@ -7,6 +7,7 @@ a silently different replay.
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +20,13 @@ from drone_ai.errors import RecordingError, RecordingFormatError
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """One chunk as it was received: when (UTC us), its bytes, and the segment it is in."""
+    """One chunk as it was received: when (UTC us), its bytes, the segment it is in, and that
+    segment's stream."""
 
     received_us: int
     data: bytes
     segment: str
+    stream: RecordingStream
 
 
 def iter_chunks(folder: Path, stream: RecordingStream) -> Iterator[Chunk]:
@@ -33,6 +36,14 @@ def iter_chunks(folder: Path, stream: RecordingStream) -> Iterator[Chunk]:
     manifest = read_manifest(folder)
     for entry in manifest.segments_of(stream):
         yield from _segment_chunks(folder, entry)
+
+
+def iter_received(folder: Path, *streams: RecordingStream) -> Iterator[Chunk]:
+    """Several streams' chunks in the order they were received (of two received in the same
+    microsecond, the one of the stream named first comes first)."""
+    return heapq.merge(
+        *(iter_chunks(folder, stream) for stream in streams), key=lambda c: c.received_us
+    )
 
 
 def _segment_chunks(folder: Path, entry: SegmentEntry) -> Iterator[Chunk]:
@@ -59,7 +70,7 @@ def _segment_chunks(folder: Path, entry: SegmentEntry) -> Iterator[Chunk]:
         for record in records:
             chunk = data.read(record.length)
             digest.update(chunk)
-            yield Chunk(record.received_us, chunk, entry.name)
+            yield Chunk(record.received_us, chunk, entry.name, entry.stream)
     if digest.hexdigest() != entry.sha256:
         raise RecordingFormatError(
             f"{paths.data}: SHA-256 {entry.sha256} expected (manifest), got {digest.hexdigest()}"

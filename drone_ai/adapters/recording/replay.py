@@ -1,8 +1,9 @@
-"""Recordings played back (issue 8's replay): the recorded input as a byte stream for PyAV to
-demux again (re-analyse: through the current pipeline), or the recorded result events as they
-were logged (results), both at the recorded pace times `speed`, or as fast as the reader takes
-them (speed 0). A recording is named by "<flight_id>/<recording_id>" under the recordings root,
-or by the path of its folder."""
+"""Recordings played back (issue 8's replay): the recorded input through the current pipeline
+(re-analyse: an MPEG-TS recording's bytes for PyAV to demux again; an MJPEG+KLV one's parts
+and datagrams decoded as the live sources decode them, in the order they were received), or
+the recorded result events as they were logged (results), all at the recorded pace times
+`speed`, or as fast as the reader takes them (speed 0). A recording is named by
+"<flight_id>/<recording_id>" under the recordings root, or by the path of its folder."""
 
 from __future__ import annotations
 
@@ -16,12 +17,15 @@ from domain.flight_events import FlightEvent
 from domain.frames import Frame
 from domain.recording import RecordingState, RecordingStream, SourceKind
 from domain.telemetry import TelemetrySample
-from drone_ai.adapters.klv.policy import DecodePolicy
+from drone_ai.adapters.klv.policy import DecodeContext, DecodePolicy
+from drone_ai.adapters.klv.reader import KlvTelemetryDecoder
+from drone_ai.adapters.klv.udp import datagram_samples
 from drone_ai.adapters.recording.event_lines import decode_line
 from drone_ai.adapters.recording.manifest import MANIFEST_NAME, read_manifest
-from drone_ai.adapters.recording.reader import Chunk, iter_chunks
+from drone_ai.adapters.recording.reader import Chunk, iter_chunks, iter_received
+from drone_ai.adapters.video.mjpeg import MjpegPartDecoder, recorded_part_of
 from drone_ai.adapters.video.pyav_source import PyAvFrameSource
-from drone_ai.errors import NotAvailableError, RecordingBusyError, RecordingError
+from drone_ai.errors import NotAvailableError, RecordingBusyError, RecordingError, SourceError
 
 
 def paced(
@@ -92,6 +96,43 @@ class ReplayFeed:
         self._stopped.set()
 
 
+class MjpegReplayFeed:
+    """A recorded MJPEG+KLV flight as a flight's input: its JPEG parts and KLV datagrams in the
+    order the tower received them (a part before a datagram received in the same microsecond),
+    each decoded as the live source decoded it, a frame timed as it was live (its capture time
+    header, else its arrival). One thread reads both, so that every replay sees the same order
+    where the live flight's two readers raced. stop() ends it between chunks."""
+
+    def __init__(self, folder: Path, speed: float, policy: DecodePolicy) -> None:
+        self._folder = folder
+        self._speed = speed
+        self._klv = DecodeContext(policy)
+        self._parts = MjpegPartDecoder()
+        self._stopped = threading.Event()
+
+    def events(self) -> Iterator[Frame | TelemetrySample]:
+        decoder = KlvTelemetryDecoder(self._klv)
+        received = iter_received(self._folder, RecordingStream.VIDEO, RecordingStream.TELEMETRY)
+        for chunk in paced(received, self._speed, self._stopped):
+            if chunk.stream is RecordingStream.TELEMETRY:
+                yield from datagram_samples(decoder, chunk.data)
+                continue
+            try:
+                headers, body = recorded_part_of(chunk.data)
+            except SourceError as exc:
+                raise RecordingError(f"recording {self._folder}: {exc}") from exc
+            frame = self._parts.decode(headers, body, chunk.received_us)
+            if frame is not None:
+                yield frame
+
+    @property
+    def telemetry_refused(self) -> dict[str, int]:
+        return self._klv.counts.as_dict()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+
 class LocalRecordings:
     """The recordings under `root` (DRONE_AI_RECORDING_DIR): the RecordingLibrary port."""
 
@@ -135,14 +176,10 @@ class LocalRecordings:
         ended_us = manifest.ended_us if manifest.ended_us is not None else manifest.started_us
         return max(0, ended_us - manifest.started_us)
 
-    def input_feed(self, recording: str, speed: float) -> ReplayFeed:
+    def input_feed(self, recording: str, speed: float) -> ReplayFeed | MjpegReplayFeed:
         folder = self.folder(recording)
-        kind = read_manifest(folder).source.kind
-        if kind is not SourceKind.MPEGTS:
-            raise NotAvailableError(
-                f"replay: re-analysing a {kind.value} recording is not available yet (MPEG-TS "
-                "recordings can be); replay its results instead"
-            )
+        if read_manifest(folder).source.kind is SourceKind.MJPEG_KLV:
+            return MjpegReplayFeed(folder, speed, self._policy)
         return ReplayFeed(folder, speed, self._policy)
 
     def recorded_events(

@@ -9,6 +9,12 @@ A part larger than `max_part_bytes` is skipped without being held in memory; a p
 not a JPEG (by its Content-Type or its first bytes) or that does not decode is refused; every
 refusal is counted by reason. The capture time comes from an X-Capture-Time-Us header when the
 sender gives one, else it is the arrival time.
+
+A recorder's tap gets each part the tower read whole (refused ones too, so that a replay refuses
+them again) in one normalised form: a multipart part with the tower's own boundary, the part's
+Content-Type and capture time headers as they came, its Content-Length, and its bytes exactly
+as received. Such parts back to back are an MJPEG stream FFmpeg reads (its mpjpeg demuxer), and
+`recorded_part_of` reads one back for a replay.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import enum
 import http.client
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -33,6 +39,8 @@ _MAX_HEADERS = 64
 _CHUNK = 65_536
 _JPEG_START = b"\xff\xd8"
 CAPTURE_TIME_HEADER = "x-capture-time-us"
+RECORDED_BOUNDARY = "drone-ai-frame"
+_KEPT_HEADERS = {"content-type": "Content-Type", CAPTURE_TIME_HEADER: "X-Capture-Time-Us"}
 
 
 class _After(enum.Enum):
@@ -81,17 +89,21 @@ class MjpegPartReader:
         boundary: str,
         max_part_bytes: int = DEFAULT_MAX_PART_BYTES,
         clock_us: Callable[[], int] = lambda: time.time_ns() // 1_000,
+        tap: Callable[[int, bytes], None] | None = None,
     ) -> None:
+        """`tap`, when given, gets every part read whole, in the recorded form, with its
+        arrival time (the tower's clock, UTC us)."""
         self._readline = readline
         self._read = read
         # Servers write "--boundary" whether or not the header's boundary has the dashes.
         self._marker = b"--" + boundary.removeprefix("--").encode("latin-1")
         self._max_part_bytes = max_part_bytes
         self._clock_us = clock_us
-        self.counts = MjpegCounts()
+        self._tap = tap
+        self._decoder = MjpegPartDecoder()
+        self.counts = self._decoder.counts
 
     def frames(self) -> Iterator[Frame]:
-        index = 0
         at_part = self._skip_to_boundary()
         while at_part:
             headers = self._headers()
@@ -100,9 +112,10 @@ class MjpegPartReader:
             arrival_us = self._clock_us()
             body, after = self._body(headers)
             if body is not None:
-                frame = self._decode(body, headers, index, arrival_us)
+                if self._tap is not None:
+                    self._tap(arrival_us, recorded_part(headers, body))
+                frame = self._decoder.decode(headers, body, arrival_us)
                 if frame is not None:
-                    index += 1
                     yield frame
             if after is _After.END:
                 return
@@ -184,9 +197,15 @@ class MjpegPartReader:
             else:
                 chunks = []  # too large: keep reading to the boundary, keep nothing
 
-    def _decode(
-        self, body: bytes, headers: dict[str, str], index: int, arrival_us: int
-    ) -> Frame | None:
+
+class MjpegPartDecoder:
+    """Parts' bodies to frames, numbered from 0 in the order they decode; refusals counted."""
+
+    def __init__(self) -> None:
+        self.counts = MjpegCounts()
+        self._next_index = 0
+
+    def decode(self, headers: Mapping[str, str], body: bytes, arrival_us: int) -> Frame | None:
         content_type = headers.get("content-type", "image/jpeg").lower()
         if not content_type.startswith("image/jpeg") or not body.startswith(_JPEG_START):
             self.counts.refused[PartRefusal.NOT_JPEG] += 1
@@ -199,18 +218,58 @@ class MjpegPartReader:
             return None
         image = np.asarray(decoded, dtype=np.uint8)
         self.counts.frames += 1
+        index, self._next_index = self._next_index, self._next_index + 1
         stated = headers.get(CAPTURE_TIME_HEADER, "")
         if stated.isdigit():
             return Frame(index, int(stated), FrameClock.CAPTURE_HEADER, image)
         return Frame(index, arrival_us, FrameClock.ARRIVAL, image)
 
 
+def recorded_part(headers: Mapping[str, str], body: bytes) -> bytes:
+    """A part as a recording keeps it: the headers a replay needs, then the bytes as received."""
+    lines = [f"--{RECORDED_BOUNDARY}"]
+    for key, name in _KEPT_HEADERS.items():
+        if key in headers:
+            # A value never holds a line break (headers are read by line), bar a lone CR.
+            lines.append(f"{name}: {headers[key].replace(chr(13), ' ')}")
+    lines.append(f"Content-Length: {len(body)}")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return head + body + b"\r\n"
+
+
+def recorded_part_of(data: bytes) -> tuple[dict[str, str], bytes]:
+    """The headers (names in lower case) and bytes of one part in the recorded form;
+    SourceError when `data` is not one."""
+    head, blank, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    if not blank or lines[0] != f"--{RECORDED_BOUNDARY}":
+        raise SourceError(
+            f"recorded MJPEG part: --{RECORDED_BOUNDARY} and headers expected, got {data[:40]!r}"
+        )
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length_text = headers.get("content-length", "")
+    if not length_text.isdigit() or len(rest) != int(length_text) + 2:
+        raise SourceError(
+            f"recorded MJPEG part: {length_text or 'a Content-Length of'} bytes and CRLF "
+            f"expected, got {len(rest)} bytes after the headers"
+        )
+    return headers, rest[: int(length_text)]
+
+
 class MjpegHttpSource:
     """Frames from an HTTP MJPEG server, for as long as it sends them."""
 
     def __init__(
-        self, url: str, max_part_bytes: int = DEFAULT_MAX_PART_BYTES, timeout_s: float = 5.0
+        self,
+        url: str,
+        max_part_bytes: int = DEFAULT_MAX_PART_BYTES,
+        timeout_s: float = 5.0,
+        tap: Callable[[int, bytes], None] | None = None,
     ) -> None:
+        """`tap`: see MjpegPartReader."""
         parts = urlsplit(url)
         if parts.scheme != "http" or not parts.hostname:
             raise SourceError(f"MJPEG: an http:// URL expected, got {url!r}")
@@ -221,6 +280,7 @@ class MjpegHttpSource:
             self._path += "?" + parts.query
         self._max_part_bytes = max_part_bytes
         self._timeout_s = timeout_s
+        self._tap = tap
         self.counts = MjpegCounts()
 
     def frames(self) -> Iterator[Frame]:
@@ -245,7 +305,9 @@ class MjpegHttpSource:
                     raise
                 boundary = first.strip()[2:].decode("latin-1")
                 readline = _push_back(first, response.readline)
-            reader = MjpegPartReader(readline, response.read, boundary, self._max_part_bytes)
+            reader = MjpegPartReader(
+                readline, response.read, boundary, self._max_part_bytes, tap=self._tap
+            )
             self.counts = reader.counts
             try:
                 yield from reader.frames()

@@ -1,15 +1,22 @@
 import threading
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from domain.event_log import Sequenced
 from domain.flight_events import FlightState, StatusChange
+from domain.frames import Frame, FrameClock
 from domain.recording import RecordingStream
+from domain.telemetry import TelemetrySample
 from drone_ai.adapters.recording.event_lines import encode_line
 from drone_ai.adapters.recording.reader import Chunk
 from drone_ai.adapters.recording.replay import LocalRecordings, RecordedInput, paced
-from drone_ai.errors import NotAvailableError, RecordingBusyError, RecordingError
+from drone_ai.adapters.simulator.flight import SimulatedFlight
+from drone_ai.adapters.simulator.scenario import scenario_from_mapping
+from drone_ai.adapters.video.mjpeg import recorded_part
+from drone_ai.errors import RecordingBusyError, RecordingError
 from tests.unit.drone_ai.adapters.recording.helpers import MJPEG, START_US, StepClock, start_writer
 
 
@@ -25,7 +32,10 @@ class FakeTime:
 
 
 def chunks(*offsets_ms: int) -> list[Chunk]:
-    return [Chunk(START_US + ms * 1_000, bytes([n]), "s") for n, ms in enumerate(offsets_ms)]
+    return [
+        Chunk(START_US + ms * 1_000, bytes([n]), "s", RecordingStream.INPUT)
+        for n, ms in enumerate(offsets_ms)
+    ]
 
 
 class SleepyStop(threading.Event):
@@ -92,8 +102,54 @@ def test_a_recording_is_named_and_must_be_finished(tmp_path: Path) -> None:
             library.folder(wrong)
 
 
-def test_an_mjpeg_recording_is_not_re_analysed_yet(tmp_path: Path) -> None:
-    writer = start_writer(tmp_path, source=MJPEG)
+def test_an_mjpeg_recording_replays_its_parts_and_datagrams_in_received_order(
+    tmp_path: Path,
+) -> None:
+    flight = SimulatedFlight(scenario_from_mapping({}))
+    jpeg = cv2.imencode(".jpg", np.full((36, 64, 3), 90, dtype=np.uint8))[1].tobytes()
+    clock = StepClock()
+    writer = start_writer(tmp_path, source=MJPEG, span_us=50_000, clock=clock)
+    video, klv = RecordingStream.VIDEO, RecordingStream.TELEMETRY
+    packet_times = [flight.packet(n)[0] for n in range(3)]
+    writer.write(klv, START_US, flight.packet(0)[1])
+    writer.write(video, START_US, recorded_part({"x-capture-time-us": "777"}, jpeg))
+    writer.write(klv, START_US + 40_000, flight.packet(1)[1] + b"\x06\x0e\x2b")  # torn tail
+    writer.write(video, START_US + 40_000, recorded_part({}, b"\xff\xd8 torn"))
+    writer.write(video, START_US + 80_000, recorded_part({"content-type": "image/jpeg"}, jpeg))
+    writer.write(klv, START_US + 90_000, flight.packet(2)[1])
+    clock.now_us = START_US + 90_000
     writer.finish()
-    with pytest.raises(NotAvailableError, match="re-analysing a mjpeg"):
-        LocalRecordings(tmp_path).input_feed(f"flight-1/{writer.folder.name}", 1.0)
+
+    feed = LocalRecordings(tmp_path).input_feed(f"flight-1/{writer.folder.name}", 0.0)
+    events = list(feed.events())
+    # Received order; a part before a datagram received in the same microsecond.
+    assert [type(e).__name__ for e in events] == [
+        "Frame",
+        "TelemetrySample",
+        "TelemetrySample",
+        "Frame",
+        "TelemetrySample",
+    ]
+    samples = [e for e in events if isinstance(e, TelemetrySample)]
+    frames = [e for e in events if isinstance(e, Frame)]
+    assert [s.t_us for s in samples] == packet_times
+    # Timed as live: by the capture header, else by arrival; the torn part refused, not
+    # numbered, as the live reader did.
+    assert [(f.index, f.t_us, f.clock) for f in frames] == [
+        (0, 777, FrameClock.CAPTURE_HEADER),
+        (1, START_US + 80_000, FrameClock.ARRIVAL),
+    ]
+    assert sum(feed.telemetry_refused.values()) >= 1
+
+
+def test_a_stopped_mjpeg_replay_ends_between_chunks(tmp_path: Path) -> None:
+    jpeg = cv2.imencode(".jpg", np.zeros((8, 8, 3), dtype=np.uint8))[1].tobytes()
+    writer = start_writer(tmp_path, source=MJPEG)
+    for n in range(5):
+        writer.write(RecordingStream.VIDEO, START_US + n * 1_000_000, recorded_part({}, jpeg))
+    writer.finish()
+    feed = LocalRecordings(tmp_path).input_feed(f"flight-1/{writer.folder.name}", 1.0)
+    events = feed.events()
+    assert isinstance(next(events), Frame)
+    feed.stop()
+    assert list(events) == []

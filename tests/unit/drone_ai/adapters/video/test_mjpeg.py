@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from domain.frames import FrameClock
-from drone_ai.adapters.video.mjpeg import MjpegPartReader, PartRefusal, boundary_of
+from drone_ai.adapters.video.mjpeg import (
+    RECORDED_BOUNDARY,
+    MjpegPartReader,
+    PartRefusal,
+    boundary_of,
+    recorded_part_of,
+)
 from drone_ai.errors import SourceError
 
 
@@ -71,6 +77,68 @@ def test_bad_parts_are_refused_by_reason_and_the_next_frame_still_arrives(length
         PartRefusal.CORRUPT_JPEG: 1,
         PartRefusal.TOO_LARGE: 1,
     }
+
+
+@pytest.mark.parametrize("length", [True, False], ids=["sized", "delimited"])
+def test_the_tap_gets_every_part_read_whole_in_the_recorded_form(length: bool) -> None:
+    bodies = [jpeg(10), b"\xff\xd8 torn", jpeg(10) * 200, jpeg(30), jpeg(50)]
+    stream = (
+        part(bodies[0], length=length, t_us=1_000)
+        + part(bodies[1], length=length)
+        + part(bodies[2], length=length)  # too large: never held, so not kept
+        + part(bodies[3], length=length, kind="image/jpeg; q=1", t_us=3_000)
+        + part(bodies[4], length=length)[:-300]  # cut by the peer: not kept
+    )
+    tapped: list[tuple[int, bytes]] = []
+    arrivals = iter(range(100, 200))
+    buffer = io.BytesIO(stream)
+    reader = MjpegPartReader(
+        buffer.readline,
+        buffer.read,
+        "frame",
+        50_000,
+        clock_us=lambda: next(arrivals),
+        tap=lambda t_us, data: tapped.append((t_us, data)),
+    )
+    frames = list(reader.frames())
+    assert [t_us for t_us, _ in tapped] == [100, 101, 103]
+    parts = [recorded_part_of(data) for _, data in tapped]
+    assert [body for _, body in parts] == [bodies[0], bodies[1], bodies[3]]
+    assert parts[0][0] == {
+        "content-type": "image/jpeg",
+        "x-capture-time-us": "1000",
+        "content-length": str(len(bodies[0])),
+    }
+    assert "x-capture-time-us" not in parts[1][0]
+    assert parts[2][0]["content-type"] == "image/jpeg; q=1"
+    assert all(data.startswith(f"--{RECORDED_BOUNDARY}\r\n".encode()) for _, data in tapped)
+    # The recorded parts back to back read as the stream did: the same frames, same times.
+    replayed_times = iter(t_us for t_us, _ in tapped)
+    recorded = io.BytesIO(b"".join(data for _, data in tapped))
+    again = MjpegPartReader(
+        recorded.readline,
+        recorded.read,
+        RECORDED_BOUNDARY,
+        clock_us=lambda: next(replayed_times),
+    )
+    assert [(f.index, f.t_us, f.clock) for f in again.frames()] == [
+        (f.index, f.t_us, f.clock) for f in frames
+    ]
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        b"",
+        b"--frame\r\nContent-Length: 3\r\n\r\nabc\r\n",  # not the recorded boundary
+        f"--{RECORDED_BOUNDARY}\r\nContent-Length: 9\r\n\r\nabc\r\n".encode(),
+        f"--{RECORDED_BOUNDARY}\r\nContent-Type: image/jpeg\r\n\r\nabc\r\n".encode(),
+        f"--{RECORDED_BOUNDARY}\r\nContent-Length: 3\r\nabc".encode(),
+    ],
+)
+def test_a_damaged_recorded_part_is_refused_with_what_was_expected(damaged: bytes) -> None:
+    with pytest.raises(SourceError, match="recorded MJPEG part: .* expected"):
+        recorded_part_of(damaged)
 
 
 def test_a_stream_cut_inside_a_part_ends_cleanly_and_counts_it() -> None:
