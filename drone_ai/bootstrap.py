@@ -36,8 +36,9 @@ from drone_ai.adapters.klv.files import KlvFileTelemetrySource
 from drone_ai.adapters.klv.policy import DecodePolicy
 from drone_ai.adapters.klv.udp import KlvUdpTelemetrySource
 from drone_ai.adapters.metrics.prometheus import PrometheusMetrics, serve_metrics
+from drone_ai.adapters.recording.export import RecordingExport, export
 from drone_ai.adapters.recording.flight_recording import FlightRecording
-from drone_ai.adapters.recording.manifest import Manifest
+from drone_ai.adapters.recording.manifest import MANIFEST_NAME, Manifest
 from drone_ai.adapters.recording.recovery import find_interrupted, recover
 from drone_ai.adapters.recording.replay import LocalRecordings
 from drone_ai.adapters.recording.s3_store import RecordingRef, S3RecordingStore, parse_s3_uri
@@ -309,6 +310,27 @@ def recover_recordings(settings: Settings) -> list[Manifest]:
 def recordings(settings: Settings) -> LocalRecordings:
     """The recordings flights replay from: DRONE_AI_RECORDING_DIR's, and s3:// ones."""
     return LocalRecordings(settings.recording_dir, _policy(settings), s3_fetcher(settings))
+
+
+def recording_folder(settings: Settings, recording: str) -> Path:
+    """A finished recording's folder, for the command line: a recording's folder (here or
+    absolute), "<flight_id>/<recording_id>" under DRONE_AI_RECORDING_DIR, or s3:// (fetched
+    and checked first). RecordingError if it is none, RecordingBusyError if unfinished."""
+    here = Path(recording)
+    if (here / MANIFEST_NAME).is_file():
+        recording = str(here.resolve())
+    return recordings(settings).folder(recording)
+
+
+def export_recording(
+    settings: Settings,
+    recording: str,
+    ts_path: Path | None,
+    geojson_path: Path | None,
+    footprints: bool = False,
+) -> RecordingExport:
+    """`drone-ai export`: a recording (see recording_folder) as MPEG-TS and/or GeoJSON."""
+    return export(recording_folder(settings, recording), ts_path, geojson_path, footprints)
 
 
 def s3_fetcher(settings: Settings) -> Callable[[str], Path] | None:

@@ -25,8 +25,9 @@
                                       refused is summarised on stderr by reason; --footprint
                                       adds our frame centre and corners beside the reported
     drone-ai export RECORDING [--ts OUT.ts] [--geojson OUT.geojson] [--footprints]
-                                      a finished recording (its folder, or FLIGHT/RECORDING
-                                      under DRONE_AI_RECORDING_DIR) as STANAG 4609 MPEG-TS
+                                      a finished recording (its folder, FLIGHT/RECORDING
+                                      under DRONE_AI_RECORDING_DIR, or s3://bucket/prefix/
+                                      FLIGHT[/RECORDING]) as STANAG 4609 MPEG-TS
                                       (H.264 + KLV) and its detections and tracks as GeoJSON
 
 Exit codes: 0 when the input was read (refused packets are reported, not fatal); 1 when
@@ -48,7 +49,6 @@ from typing import TextIO
 import grpc
 
 from drone_ai import bootstrap
-from drone_ai.adapters.recording import export as recording_export
 from drone_ai.config import AzimuthSetting, Settings
 from drone_ai.entrypoints import demo as demo_run
 from drone_ai.entrypoints import log_lines, replay_run
@@ -211,7 +211,9 @@ def _parser() -> argparse.ArgumentParser:
         "export", help="a recording as STANAG 4609 MPEG-TS and GeoJSON", parents=[common]
     )
     export.add_argument(
-        "recording", metavar="RECORDING", help="a recording's folder, or FLIGHT/RECORDING"
+        "recording",
+        metavar="RECORDING",
+        help="a recording's folder, FLIGHT/RECORDING, or s3://bucket/prefix/FLIGHT[/RECORDING]",
     )
     export.add_argument("--ts", type=Path, help="write H.264 + KLV MPEG-TS here")
     export.add_argument("--geojson", type=Path, help="write a GeoJSON FeatureCollection here")
@@ -396,20 +398,20 @@ def _export(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
         print("drone-ai: export: --ts OUT.ts and/or --geojson OUT.geojson expected", file=err)
         return EXIT_UNREADABLE
     try:
-        folder = recording_export.find_recording(args.recording, settings.recording_dir)
-        if args.ts is not None:
-            ts = recording_export.export_ts(folder, args.ts)
+        done = bootstrap.export_recording(
+            settings, args.recording, args.ts, args.geojson, args.footprints
+        )
+        if (ts := done.ts) is not None:
             how = "copied as received" if ts.frames is None else f"{ts.frames} frames encoded"
             skipped = f", {ts.frames_skipped} bad JPEGs skipped" if ts.frames_skipped else ""
             print(f"export: wrote {args.ts} ({ts.bytes} bytes, {how}{skipped})", file=out)
-        if args.geojson is not None:
-            geo = recording_export.export_geojson(folder, args.geojson, args.footprints)
+        if (geo := done.geojson) is not None:
             print(
                 f"export: wrote {args.geojson} ({geo.detections} detections, {geo.tracks} "
                 f"tracks, {geo.footprints} footprints)",
                 file=out,
             )
-    except RecordingError as exc:
+    except (RecordingError, NotAvailableError) as exc:
         print(f"drone-ai: export: {exc}", file=err)
         return EXIT_UNREADABLE
     return EXIT_OK

@@ -63,7 +63,9 @@ def run_replay(
 ) -> int:
     """The number of events written; RecordingError and friends when the recording cannot
     be read, grpc.RpcError when the tower refuses it."""
-    span_us = bootstrap.recordings(settings).span_us(recording)  # fetched from S3 if need be
+    # Found once here (an s3:// one fetched and checked), then named by its folder.
+    folder = str(bootstrap.recording_folder(settings, recording))
+    span_us = bootstrap.recordings(settings).span_us(folder)
     write = subscriber.WRITERS[output_format]
     progress = _Progress(span_us, err)
     began_s = time.monotonic()
@@ -74,7 +76,7 @@ def run_replay(
         server.start()
         try:
             address = f"127.0.0.1:{port}"
-            subscriber.replay(address, "replay", recording, speed, results)
+            subscriber.replay(address, "replay", folder, speed, results)
             for event in subscriber.events(address, ["replay"]):
                 write(event, out)
                 count += 1

@@ -295,9 +295,10 @@ def test_drone_ai_replay_re_analyses_a_recording_with_a_progress_bar(
 
 
 def test_drone_ai_replay_of_results_re_sends_the_recorded_events(
-    mpegts_recording: Path, capsys: pytest.CaptureFixture[str]
+    mpegts_recording: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["replay", str(mpegts_recording), "--speed", "0", "--results"])
+    monkeypatch.chdir(mpegts_recording.parent)  # the recording named by a path from here
+    code = main(["replay", mpegts_recording.name, "--speed", "0", "--results"])
     captured = capsys.readouterr()
     assert code == EXIT_OK, captured.err
     sent = [json.loads(line) for line in captured.out.splitlines()]

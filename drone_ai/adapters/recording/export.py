@@ -30,10 +30,9 @@ from domain.flight_events import FrameResult, GeoPosition, TrackUpdate
 from domain.georeference import Method
 from domain.recording import RecordingState, RecordingStream, SourceKind
 from drone_ai.adapters.recording.event_lines import decode_line
-from drone_ai.adapters.recording.manifest import MANIFEST_NAME, Manifest, read_manifest
+from drone_ai.adapters.recording.manifest import Manifest, read_manifest
 from drone_ai.adapters.recording.mjpeg_to_ts import transcode
 from drone_ai.adapters.recording.reader import iter_chunks
-from drone_ai.adapters.recording.replay import LocalRecordings
 from drone_ai.errors import RecordingBusyError, RecordingError
 
 
@@ -52,14 +51,19 @@ class GeoJsonExport:
     footprints: int
 
 
-def find_recording(recording: str, root: Path) -> Path:
-    """The folder of a finished recording: `recording` is a recording's folder (absolute or
-    relative to here) or "<flight_id>/<recording_id>" under `root`. RecordingError if it is
-    none, RecordingBusyError if it is still being written."""
-    here = Path(recording)
-    if (here / MANIFEST_NAME).is_file():
-        recording = str(here.resolve())
-    return LocalRecordings(root).folder(recording)
+@dataclass(frozen=True, slots=True)
+class RecordingExport:
+    ts: TsExport | None  # None: not asked for
+    geojson: GeoJsonExport | None
+
+
+def export(
+    folder: Path, ts_path: Path | None, geojson_path: Path | None, footprints: bool = False
+) -> RecordingExport:
+    """The exports asked for (a None path: not that one), the MPEG-TS first."""
+    ts = export_ts(folder, ts_path) if ts_path is not None else None
+    geojson = export_geojson(folder, geojson_path, footprints) if geojson_path else None
+    return RecordingExport(ts, geojson)
 
 
 def export_ts(folder: Path, out_path: Path) -> TsExport:
