@@ -22,12 +22,20 @@ Measured:
    decoded per second and that as a multiple of the recording's 30 fps) and as results (its
    logged events re-emitted: events per second); and RecordedInput alone (the recorded input
    read back as replay reads it, each segment checked against its manifest: MB/s).
+4. an MJPEG+KLV flight's recording: the simulator's 1280x720 30 fps JPEGs and 25 Hz KLV
+   packets of a clip as long as 2.'s (`drone-ai simulate` files), each JPEG put in the recorded
+   part form (mjpeg.recorded_part) and written with each KLV datagram, in received order, as
+   the taps do in a live flight: CPU per part and per datagram, and their share of one core
+   at the clip's rates (the tap's and writer's own cost: no camera server around them); then
+   that recording re-analysed as fast as possible through the tower (`none` detector: JPEG
+   decoding is the work), best of N.
 Everything shares this machine's cores (`nproc` below) with the sender and the pool.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import tempfile
@@ -41,9 +49,11 @@ from bench.tower_rig import Clip, Tower, render_clip, running_tower, udp_uri, wa
 from bench.ts_sender import PACKETS_PER_DATAGRAM, TS_BYTES, Sender, free_udp_port, wait_bound
 from domain.flight_events import FlightState
 from domain.recording import RecordingSource, RecordingStream, SegmentLimits, SourceKind
+from drone_ai import bootstrap
 from drone_ai.adapters.recording.manifest import MANIFEST_NAME
 from drone_ai.adapters.recording.replay import RecordedInput
 from drone_ai.adapters.recording.writer import RecordingWriter
+from drone_ai.adapters.video.mjpeg import recorded_part
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.services.flights import FlightRecord
 
@@ -363,6 +373,96 @@ def replay_section(folder: Path, recording: str, clip: Clip, plan: Plan) -> None
     )
 
 
+@dataclass(frozen=True, slots=True)
+class MjpegRecording:
+    folder: Path
+    parts: int
+    part_bytes: int  # the JPEGs' bytes, all together
+    datagrams: int
+    span_s: float  # from the first frame to the last
+    video_cpu_s: float  # putting every part in its recorded form and writing it
+    telemetry_cpu_s: float  # writing every datagram
+
+    @property
+    def cores(self) -> float:
+        """The recording's share of one core at the clip's own rates."""
+        return (self.video_cpu_s + self.telemetry_cpu_s) / self.span_s
+
+
+def mjpeg_recording(folder: Path, seconds: float) -> MjpegRecording:
+    """The simulator's MJPEG+KLV files for `seconds` recorded as the live taps record them:
+    JPEG parts and KLV datagrams in received (here: capture) order, timed apart."""
+    files = folder / "mjpeg-files"
+    bootstrap.simulate_to_path(None, files, duration_s=seconds)
+    frame_times = [json.loads(line)["t_us"] for line in _lines(files / "frames.jsonl")]
+    jpegs = [path.read_bytes() for path in sorted((files / "frames").glob("*.jpg"))]
+    klv = (files / "klv.bin").read_bytes()
+    packets = [
+        (r["t_us"], klv[r["offset"] : r["offset"] + r["size"]])
+        for r in (json.loads(line) for line in _lines(files / "klv.jsonl"))
+    ]
+    video, telemetry = RecordingStream.VIDEO, RecordingStream.TELEMETRY
+    received = sorted(
+        [(t_us, video, jpeg) for t_us, jpeg in zip(frame_times, jpegs, strict=True)]
+        + [(t_us, telemetry, packet) for t_us, packet in packets],
+        key=lambda item: item[0],
+    )
+    source = RecordingSource.of(SourceKind.MJPEG_KLV, "http://127.0.0.1:8080/video", "udp://:6000")
+    limits = SegmentLimits(max_span_us=10_000_000, max_bytes=64 * 2**20)
+    writer = RecordingWriter.start(
+        folder / "recordings", "mjpeg", source, lambda: frame_times[0], limits
+    )
+    cpu_s = {video: 0.0, telemetry: 0.0}
+    for t_us, stream, data in received:
+        began_s = time.process_time()
+        if stream is video:
+            writer.write(stream, t_us, recorded_part({"x-capture-time-us": str(t_us)}, data))
+        else:
+            writer.write(stream, t_us, data)
+        cpu_s[stream] += time.process_time() - began_s
+    writer.finish()
+    return MjpegRecording(
+        writer.folder,
+        len(jpegs),
+        sum(map(len, jpegs)),
+        len(packets),
+        (frame_times[-1] - frame_times[0]) / 1e6,
+        cpu_s[video],
+        cpu_s[telemetry],
+    )
+
+
+def mjpeg_section(folder: Path, plan: Plan) -> None:
+    made = mjpeg_recording(folder, plan.clip_s)
+    print(
+        f"4. MJPEG+KLV recording: {made.parts} JPEGs of 1280x720 "
+        f"({made.part_bytes / made.parts / 1e3:.0f} kB each) and {made.datagrams} KLV datagrams "
+        f"over {made.span_s:.1f} s: {made.video_cpu_s / made.parts * 1e6:.0f} us CPU per part "
+        f"(its recorded form and the write), {made.telemetry_cpu_s / made.datagrams * 1e6:.1f} "
+        f"us per datagram: {made.cores * 100:.2f}% of one core at the clip's rates "
+        f"(target < {CPU_TARGET:.0%})",
+        flush=True,
+    )
+    env = {"DRONE_AI_DETECTOR": "none", "DRONE_AI_DETECT_WORKERS": "1"}
+    with running_tower(env | {"DRONE_AI_RECORDING_DIR": str(folder / "recordings")}) as tower:
+        runs = [
+            replay_run(tower, str(made.folder), REANALYSE, f"replay-mjpeg-{k}")
+            for k in range(plan.replay_runs)
+        ]
+    run = min(runs, key=lambda r: r.wall_s)
+    fps = (made.parts - 1) / made.span_s
+    print(
+        f"  re-analysed, none detector, speed 0: {run.fps:.1f} frames/s (x{run.fps / fps:.1f} "
+        f"real time): {run.frames_received} frames decoded, {run.events} events in "
+        f"{run.wall_s:.2f} s; ended {run.state.value}",
+        flush=True,
+    )
+
+
+def _lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.recording", description=__doc__.split("\n")[0]
@@ -380,6 +480,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         recording = flights_section(folder, clip, plan, small)
         print(f"({time.monotonic() - began:.0f} s so far)")
         replay_section(folder, recording, clip, plan)
+        print(f"({time.monotonic() - began:.0f} s so far)")
+        mjpeg_section(folder, plan)
     print(f"({time.monotonic() - began:.0f} s)")
 
 

@@ -17,6 +17,7 @@ from bench.recording import (
     best_write,
     filesystem,
     flight_cpu,
+    mjpeg_recording,
     read_input,
     recording_of,
     replay_run,
@@ -101,3 +102,18 @@ def test_a_recorded_udp_flight_keeps_every_byte_sent_and_replays_as_fast_as_it_g
     assert results.state is FlightState.STOPPED
     recorded = sum(1 for _ in iter_chunks(folder, RecordingStream.EVENTS))
     assert results.events == recorded
+
+
+def test_an_mjpeg_recording_keeps_each_part_and_datagram_and_replays_them_all(
+    tower: Tower, tmp_path: Path
+) -> None:
+    made = mjpeg_recording(tmp_path, 1.0)
+    manifest = read_manifest(made.folder)
+    assert made.parts == sum(s.chunks for s in manifest.segments_of(RecordingStream.VIDEO))
+    assert made.datagrams == sum(s.chunks for s in manifest.segments_of(RecordingStream.TELEMETRY))
+    assert made.part_bytes < sum(s.bytes for s in manifest.segments_of(RecordingStream.VIDEO))
+    assert made.video_cpu_s > 0 and made.cores > 0 and made.span_s > 0
+
+    again = replay_run(tower, str(made.folder), REANALYSE, "bench-mjpeg")
+    assert again.state is FlightState.STOPPED
+    assert again.frames_received == made.parts
