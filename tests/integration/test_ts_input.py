@@ -68,3 +68,25 @@ def test_udp_datagrams_are_demuxed_and_each_tapped_whole(tmp_path: Path) -> None
     assert all(len(c) == DATAGRAM_BYTES for _, c in tap.chunks[:-1])
     assert tap.digest() == hashlib.sha256(data).hexdigest()
     assert sum(isinstance(e, Frame) for e in events) == 60
+
+
+def test_a_stopped_udp_source_ends_at_once_though_its_peer_is_quiet(tmp_path: Path) -> None:
+    data = flight(tmp_path).read_bytes()
+    reader = UdpTsReader(0, "127.0.0.1", Tapped(), idle_timeout_s=60.0)
+    source = PyAvFrameSource(f"udp://127.0.0.1:{reader.port}", reader=lambda: reader)
+    frames: list[object] = []
+    demuxing = threading.Thread(target=lambda: frames.extend(source.events()))
+    demuxing.start()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        for offset in range(0, len(data) // 2, DATAGRAM_BYTES):
+            sender.sendto(data[offset : offset + DATAGRAM_BYTES], ("127.0.0.1", reader.port))
+            time.sleep(0.002)
+    time.sleep(0.5)  # the peer has gone quiet: the demuxer waits in a read
+    began_s = time.monotonic()
+    source.stop()
+    demuxing.join(10.0)
+    stopped_s = time.monotonic() - began_s
+    assert not demuxing.is_alive()
+    assert stopped_s < 10.0, stopped_s  # not the 60 s idle timeout, however often PyAV reads
+    assert reader.read() == b""  # and it stays ended
+    assert any(isinstance(e, Frame) for e in frames)

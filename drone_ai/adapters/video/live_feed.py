@@ -106,6 +106,8 @@ class HealingMpegTsFeed:
 
     def stop(self) -> None:
         self._healing.stop()
+        if self._current is not None:
+            self._current.stop()
 
     @property
     def telemetry_refused(self) -> dict[str, int]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import av
 import numpy as np
@@ -44,6 +44,11 @@ class Readable(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
 class PyAvFrameSource:
     """Frames and telemetry of one MPEG-TS input, in the order the input gives them."""
 
@@ -58,6 +63,7 @@ class PyAvFrameSource:
         that they can be recorded as they came); `url` then only names it."""
         self._url = url
         self._reader = reader
+        self._stream: object = None  # the reader's stream, while open
         self._format: str | None = "mpegts"
         self._options: dict[str, str] = {}
         if url.startswith("rtsp://"):
@@ -77,11 +83,17 @@ class PyAvFrameSource:
         if self._reader is None:
             yield from self._demux(self._url, self._format, self._options)
             return
-        stream = self._reader()
+        stream = self._stream = self._reader()
         try:
             yield from self._demux(stream, "mpegts", {})
         finally:
             stream.close()  # PyAV leaves a stream it was given open
+
+    def stop(self) -> None:
+        """End a stream the tower reads itself at its next read, rather than when its peer
+        has been quiet long enough (an FFmpeg URL ends at its own read timeout)."""
+        if isinstance(self._stream, Stoppable):
+            self._stream.stop()
 
     def _demux(
         self, source: str | Readable, format_name: str | None, options: dict[str, str]

@@ -9,6 +9,7 @@ read (a UDP datagram, a block of a file) goes to `tap` with the tower's clock wh
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ Tap = Callable[[int, bytes], None]  # (received_us, chunk)
 _MAX_DATAGRAM = 65_535
 _RECEIVE_BUFFER_BYTES = 8 * 1024 * 1024  # a second of 720p H.264 and more, for bursts
 FILE_BLOCK_BYTES = 188 * 1024  # a file is read (and tapped) in whole TS packets
+_STOP_CHECK_S = 0.2  # how often a quiet reader looks whether it was stopped
 
 
 def wall_clock_us() -> int:
@@ -50,7 +52,8 @@ class TappedFile:
 class UdpTsReader:
     """MPEG-TS over UDP (one or more TS packets per datagram, as senders do), each datagram
     tapped whole; `read` ends the stream (returns b"") after `idle_timeout_s` without one, so
-    that a healing source reconnects."""
+    that a healing source reconnects, and at once, every time, after `stop()` (a flight's stop
+    never waits for a quiet peer)."""
 
     def __init__(
         self,
@@ -67,7 +70,9 @@ class UdpTsReader:
         except OSError as exc:
             self._socket.close()
             raise SourceError(f"MPEG-TS over UDP: cannot listen on {host}:{port}: {exc}") from exc
-        self._socket.settimeout(idle_timeout_s)
+        self._socket.settimeout(min(idle_timeout_s, _STOP_CHECK_S))
+        self._idle_timeout_s = idle_timeout_s
+        self._stopped = threading.Event()
         self._tap = tap
         self._clock_us = clock_us
         self._pending = b""  # what a datagram had beyond the size PyAV asked for
@@ -79,10 +84,9 @@ class UdpTsReader:
 
     def read(self, size: int = -1) -> bytes:
         if not self._pending:
-            try:
-                datagram = self._socket.recv(_MAX_DATAGRAM)
-            except (TimeoutError, OSError):
-                return b""  # quiet (or closed): the end of this stream
+            datagram = self._next_datagram()
+            if datagram is None:
+                return b""  # quiet, stopped or closed: the end of this stream
             self.datagrams += 1
             self._tap(self._clock_us(), datagram)
             self._pending = datagram
@@ -91,6 +95,22 @@ class UdpTsReader:
         else:
             chunk, self._pending = self._pending[:size], self._pending[size:]
         return chunk
+
+    def _next_datagram(self) -> bytes | None:
+        quiet_until_s = time.monotonic() + self._idle_timeout_s
+        while not self._stopped.is_set():
+            try:
+                return self._socket.recv(_MAX_DATAGRAM)
+            except TimeoutError:
+                if time.monotonic() >= quiet_until_s:
+                    return None
+            except OSError:
+                return None
+        return None
+
+    def stop(self) -> None:
+        """End the stream: `read` returns b"" from now on (from any thread)."""
+        self._stopped.set()
 
     def close(self) -> None:
         self._socket.close()
