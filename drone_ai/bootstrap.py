@@ -38,6 +38,7 @@ from drone_ai.adapters.klv.udp import KlvUdpTelemetrySource
 from drone_ai.adapters.metrics.prometheus import PrometheusMetrics, serve_metrics
 from drone_ai.adapters.recording.export import RecordingExport, export
 from drone_ai.adapters.recording.flight_recording import FlightRecording
+from drone_ai.adapters.recording.listing import ListedRecording, local_recordings, s3_recordings
 from drone_ai.adapters.recording.manifest import MANIFEST_NAME, Manifest
 from drone_ai.adapters.recording.recovery import find_interrupted, recover
 from drone_ai.adapters.recording.replay import LocalRecordings
@@ -331,6 +332,17 @@ def export_recording(
 ) -> RecordingExport:
     """`drone-ai export`: a recording (see recording_folder) as MPEG-TS and/or GeoJSON."""
     return export(recording_folder(settings, recording), ts_path, geojson_path, footprints)
+
+
+def list_recordings(
+    settings: Settings, flight_id: str | None, in_s3: bool
+) -> list[ListedRecording]:
+    """The recordings under DRONE_AI_RECORDING_DIR, or with `in_s3` the S3 store's."""
+    if not in_s3:
+        return local_recordings(settings.recording_dir, flight_id)
+    if settings.s3_bucket is None:
+        raise NotAvailableError("recordings --s3: an S3 store expected (DRONE_AI_S3_BUCKET)")
+    return s3_recordings(_s3_store(settings, settings.s3_bucket, settings.s3_prefix), flight_id)
 
 
 def s3_fetcher(settings: Settings) -> Callable[[str], Path] | None:

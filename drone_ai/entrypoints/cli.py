@@ -24,6 +24,10 @@
                                       JSON object per line (or --format table); what was
                                       refused is summarised on stderr by reason; --footprint
                                       adds our frame centre and corners beside the reported
+    drone-ai recordings [FLIGHT] [--s3] [--format table|json]
+                                      the recordings under DRONE_AI_RECORDING_DIR (--s3: in
+                                      the S3 store), each with its state, source, start,
+                                      length, size and segments, damaged ones with the reason
     drone-ai export RECORDING [--ts OUT.ts] [--geojson OUT.geojson] [--footprints]
                                       a finished recording (its folder, FLIGHT/RECORDING
                                       under DRONE_AI_RECORDING_DIR, or s3://bucket/prefix/
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import signal
 import sys
@@ -48,10 +53,11 @@ from typing import TextIO
 
 import grpc
 
+from domain.errors import InvalidValueError
 from drone_ai import bootstrap
 from drone_ai.config import AzimuthSetting, Settings
 from drone_ai.entrypoints import demo as demo_run
-from drone_ai.entrypoints import log_lines, replay_run
+from drone_ai.entrypoints import log_lines, recording_listing, replay_run
 from drone_ai.entrypoints.grpc import subscriber
 from drone_ai.entrypoints.grpc.server import (
     build_server,
@@ -188,6 +194,15 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--speed", type=float, default=1.0, help="with --serve: x real time")
     simulate.set_defaults(run=_simulate)
 
+    _add_recording_commands(commands, common)
+    return parser
+
+
+def _add_recording_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    """replay, recordings and export: what works on recordings."""
     replay = commands.add_parser(
         "replay",
         help="play a recording again through the pipeline, or its results",
@@ -207,6 +222,16 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--format", choices=tuple(subscriber.WRITERS), default="json")
     replay.set_defaults(run=_replay)
 
+    listing = commands.add_parser(
+        "recordings", help="the recordings on disk or in S3", parents=[common]
+    )
+    listing.add_argument("flight", nargs="?", metavar="FLIGHT", help="only this flight's")
+    listing.add_argument(
+        "--s3", action="store_true", help="list the S3 store's (DRONE_AI_S3_BUCKET) instead"
+    )
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    listing.set_defaults(run=_recordings)
+
     export = commands.add_parser(
         "export", help="a recording as STANAG 4609 MPEG-TS and GeoJSON", parents=[common]
     )
@@ -221,7 +246,6 @@ def _parser() -> argparse.ArgumentParser:
         "--footprints", action="store_true", help="with --geojson: each frame's footprint too"
     )
     export.set_defaults(run=_export)
-    return parser
 
 
 def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
@@ -390,6 +414,20 @@ def _replay(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
     except grpc.RpcError as exc:
         print(f"drone-ai: replay: {exc.code().name}: {exc.details()}", file=err)
         return EXIT_UNREADABLE
+    return EXIT_OK
+
+
+def _recordings(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    try:
+        listed = bootstrap.list_recordings(settings, args.flight, args.s3)
+    except (RecordingError, NotAvailableError, InvalidValueError) as exc:
+        print(f"drone-ai: recordings: {exc}", file=err)
+        return EXIT_UNREADABLE
+    if args.format == "json":
+        for item in listed:
+            out.write(json.dumps(recording_listing.as_json(item)) + "\n")
+    else:
+        recording_listing.write_table(listed, out)
     return EXIT_OK
 
 

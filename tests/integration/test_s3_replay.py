@@ -4,6 +4,7 @@ pipeline again with the same results; `drone-ai export` takes it from s3:// too.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -35,6 +36,8 @@ def test_a_recording_uploaded_to_s3_replays_and_exports_from_there(
             "DRONE_AI_S3_REGION": "us-east-1",
         }
         settings = Settings.from_env(env)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
         spool = bootstrap.recording_spool(settings)
         assert spool is not None
         with tower(settings) as stub:
@@ -45,6 +48,8 @@ def test_a_recording_uploaded_to_s3_replays_and_exports_from_there(
             stub.StopFlight(pb.StopFlightRequest(flight_id="up-1"))  # recording closed
             uploaded = spool.upload_pending()
             assert spool.pending_files() == [], uploaded
+            assert main(["recordings", "--s3", "--format", "json"]) == EXIT_OK
+            [listed] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
             shutil.rmtree(root)  # only S3 has it now
             replayed = stub.ReplayFlight(
                 pb.ReplayFlightRequest(
@@ -56,11 +61,13 @@ def test_a_recording_uploaded_to_s3_replays_and_exports_from_there(
             again = follow(stub, "up-1-again")
         # The command line exports it from S3 too, through the same fetch.
         exported = tmp_path / "up-1.ts"
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
         code = main(["export", f"s3://{bucket}/recordings/up-1", "--ts", str(exported)])
     assert code == EXIT_OK, capsys.readouterr().err
     assert exported.read_bytes() == video.read_bytes()  # the received bytes, as they came
     assert replayed.replay_of == f"s3://{bucket}/recordings/up-1"
+    # Listed from S3 by its manifest there: where it is, finished, the size it has.
+    assert listed["recording"].startswith(f"s3://{bucket}/recordings/up-1/")
+    assert (listed["state"], listed["source"]) == ("complete", "mpegts")
+    assert listed["data_bytes"] > video.stat().st_size  # the input, the events and more
     assert sum(e.HasField("frame") for e in again) == 60
     assert results_of(again) == results_of(live)
