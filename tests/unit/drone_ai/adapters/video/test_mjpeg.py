@@ -137,7 +137,7 @@ def test_the_tap_gets_every_part_read_whole_in_the_recorded_form(length: bool) -
     ],
 )
 def test_a_damaged_recorded_part_is_refused_with_what_was_expected(damaged: bytes) -> None:
-    with pytest.raises(SourceError, match="recorded MJPEG part: .* expected"):
+    with pytest.raises(SourceError, match=r"recorded MJPEG part: .* expected"):
         recorded_part_of(damaged)
 
 
