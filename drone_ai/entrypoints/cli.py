@@ -33,6 +33,10 @@
                                       under DRONE_AI_RECORDING_DIR, or s3://bucket/prefix/
                                       FLIGHT[/RECORDING]) as STANAG 4609 MPEG-TS
                                       (H.264 + KLV) and its detections and tracks as GeoJSON
+    drone-ai health [--address HOST:PORT] [--tls-ca PEM] [--server-name NAME]
+                                      the standard gRPC health check against a tower
+                                      (127.0.0.1:50051 by default): exit 0 when SERVING, 1
+                                      otherwise; a container's HEALTHCHECK
 
 Exit codes: 0 when the input was read (refused packets are reported, not fatal); 1 when
 --strict met a packet it refused; 2 when the input could not be read or the usage is wrong.
@@ -58,7 +62,7 @@ from drone_ai import bootstrap
 from drone_ai.config import AzimuthSetting, Settings
 from drone_ai.entrypoints import demo as demo_run
 from drone_ai.entrypoints import log_lines, recording_listing, replay_run
-from drone_ai.entrypoints.grpc import subscriber
+from drone_ai.entrypoints.grpc import health_check, subscriber
 from drone_ai.entrypoints.grpc.server import (
     build_server,
     is_loopback,
@@ -78,6 +82,9 @@ from drone_ai.errors import (
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_UNREADABLE = 2
+# `drone-ai health`'s TLS defaults: what a container's fixed HEALTHCHECK needs from outside.
+HEALTH_TLS_CA_VARIABLE = "DRONE_AI_HEALTH_TLS_CA"
+HEALTH_SERVER_NAME_VARIABLE = "DRONE_AI_HEALTH_SERVER_NAME"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -195,6 +202,7 @@ def _parser() -> argparse.ArgumentParser:
     simulate.set_defaults(run=_simulate)
 
     _add_recording_commands(commands, common)
+    _add_health(commands, common)
     return parser
 
 
@@ -246,6 +254,42 @@ def _add_recording_commands(
         "--footprints", action="store_true", help="with --geojson: each frame's footprint too"
     )
     export.set_defaults(run=_export)
+
+
+def _add_health(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    health = commands.add_parser(
+        "health", help="ask a tower whether it serves (gRPC health checking)", parents=[common]
+    )
+    health.add_argument(
+        "--address",
+        type=health_check.address_argument,
+        default=health_check.DEFAULT_ADDRESS,
+        help=f"the tower's host:port (default: {health_check.DEFAULT_ADDRESS})",
+    )
+    health.add_argument(
+        "--tls-ca",
+        type=Path,
+        help="TLS: the CA (PEM) of the tower's certificate, or that certificate itself "
+        f"(default: {HEALTH_TLS_CA_VARIABLE}; unset or empty: plaintext)",
+    )
+    health.add_argument(
+        "--server-name",
+        help="TLS: the name to expect in the tower's certificate instead of the address's "
+        f"host (default: {HEALTH_SERVER_NAME_VARIABLE})",
+    )
+    health.add_argument(
+        "--timeout-s",
+        type=health_check.timeout_s_argument,
+        default=health_check.DEFAULT_TIMEOUT_S,
+        help=f"seconds for the whole check (default: {health_check.DEFAULT_TIMEOUT_S:g})",
+    )
+    health.add_argument(
+        "--service", default="", help='the service to ask about (default: "", the whole tower)'
+    )
+    health.set_defaults(run=_health)
 
 
 def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
@@ -338,6 +382,30 @@ def _subscribe(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
         return EXIT_UNREADABLE
     print(f"drone-ai: {count} events", file=err)
     return EXIT_OK
+
+
+def _health(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    """Exit 0 when SERVING, 1 for anything else it finds: a container runtime reads 1 as
+    unhealthy (and reserves 2, left to wrong usage). The TLS options fall back on the
+    environment so that an image's fixed HEALTHCHECK follows how its tower is run."""
+    ca_file = args.tls_ca or os.environ.get(HEALTH_TLS_CA_VARIABLE) or None
+    server_name = args.server_name or os.environ.get(HEALTH_SERVER_NAME_VARIABLE) or None
+    ca_pem = None
+    if ca_file is not None:
+        try:
+            ca_pem = Path(ca_file).read_bytes()
+        except OSError as exc:
+            print(f"drone-ai: health: {args.address}: TLS CA unreadable: {exc}", file=err)
+            return EXIT_REFUSED
+    answer = health_check.check(
+        args.address,
+        ca_pem=ca_pem,
+        server_name=server_name,
+        timeout_s=args.timeout_s,
+        service=args.service,
+    )
+    print(f"drone-ai: health: {answer.line}", file=out if answer.serving else err)
+    return EXIT_OK if answer.serving else EXIT_REFUSED
 
 
 def _read(path: Path, variable: str) -> bytes:
