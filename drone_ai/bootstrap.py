@@ -45,6 +45,8 @@ from drone_ai.adapters.recording.replay import LocalRecordings
 from drone_ai.adapters.recording.s3_store import RecordingRef, S3RecordingStore, parse_s3_uri
 from drone_ai.adapters.recording.spool import RecordingSpool
 from drone_ai.adapters.recording.writer import RecordingWriter
+from drone_ai.adapters.secrets.ssm_parameters import SsmParameterSecrets
+from drone_ai.adapters.secrets.tower_secrets import KeptSecrets, keep
 from drone_ai.adapters.simulator.files import Progress, write_files
 from drone_ai.adapters.simulator.flight import SimulatedFlight
 from drone_ai.adapters.simulator.live import LiveFlight
@@ -377,6 +379,20 @@ def recording_spool(settings: Settings) -> RecordingSpool | None:
         return None
     store = _s3_store(settings, settings.s3_bucket, settings.s3_prefix)
     return RecordingSpool(settings.recording_dir, store, keep_local=settings.recording_keep_local)
+
+
+def fetch_secrets(
+    prefix: str,
+    out: Path,
+    *,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    allow_missing_tls: bool = False,
+) -> KeptSecrets:
+    """`drone-ai fetch-secrets`: the tower's TLS material and partners from SSM Parameter
+    Store under `prefix`, kept as 0600 files in `out` (0700) for serve's settings to name."""
+    store = SsmParameterSecrets(prefix, region=region, endpoint_url=endpoint_url)
+    return keep(store.fetch(), out, allow_missing_tls=allow_missing_tls)
 
 
 def tower_metrics() -> PrometheusMetrics:

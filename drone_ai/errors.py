@@ -24,6 +24,9 @@ boundary (`raise X from exc`); the domain's own tree is `domain.errors.DomainErr
      │                            is not 8-bit BGR, a ground sample distance that is not
      │                            a positive number of metres)
      ├── ConfigError              a setting is missing or malformed
+     ├── HostSetupError           the host's files or systemd could not be set up
+     ├── SecretsError             the tower's TLS material or partners could not be fetched
+                                  (store unreachable, a certificate without its key, ...)
      └── RecordingError           a recording cannot be written, read or recovered
           ├── RecordingFormatError a manifest or segment that breaks the recording format
           │                        (malformed JSON, another format version, a bad index)
@@ -98,6 +101,17 @@ class DetectorInputError(DroneAIError):
 
 class ConfigError(DroneAIError):
     """A setting is missing or malformed; the message names the variable."""
+
+
+class HostSetupError(DroneAIError):
+    """`drone-ai host-setup` was given a value it cannot write into the host's files, could
+    not write them, or systemd refused a command; the message names which and why."""
+
+
+class SecretsError(DroneAIError):
+    """The tower's secrets could not be fetched or kept: the store could not be reached in
+    time or refused, a parameter is incomplete (a certificate without its key), or the
+    folder they go to cannot be written; the message says what was expected and what arrived."""
 
 
 class GeoidUnavailableError(DroneAIError):

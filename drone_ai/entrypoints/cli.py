@@ -37,6 +37,12 @@
                                       the standard gRPC health check against a tower
                                       (127.0.0.1:50051 by default): exit 0 when SERVING, 1
                                       otherwise; a container's HEALTHCHECK
+    drone-ai host-setup --root DIR --bucket B --region R --release V [--gpu] [--start]
+                                      an EC2 host's tower.toml, environment, systemd unit
+                                      and system user (its user data runs this at boot)
+    drone-ai fetch-secrets --prefix S --out DIR
+                                      TLS material and partners from SSM Parameter Store
+                                      into 0600 files (drone-ai.service runs it at start)
 
 Exit codes: 0 when the input was read (refused packets are reported, not fatal); 1 when
 --strict met a packet it refused; 2 when the input could not be read or the usage is wrong.
@@ -61,7 +67,7 @@ from domain.errors import InvalidValueError
 from drone_ai import bootstrap
 from drone_ai.config import AzimuthSetting, Settings
 from drone_ai.entrypoints import demo as demo_run
-from drone_ai.entrypoints import log_lines, recording_listing, replay_run
+from drone_ai.entrypoints import host_setup, log_lines, recording_listing, replay_run
 from drone_ai.entrypoints.grpc import health_check, subscriber
 from drone_ai.entrypoints.grpc.server import (
     build_server,
@@ -73,9 +79,11 @@ from drone_ai.entrypoints.telemetry_render import packet_json, rejected_summary,
 from drone_ai.errors import (
     ConfigError,
     GeoidUnavailableError,
+    HostSetupError,
     KlvError,
     NotAvailableError,
     RecordingError,
+    SecretsError,
     SourceError,
 )
 
@@ -203,6 +211,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_recording_commands(commands, common)
     _add_health(commands, common)
+    _add_host_commands(commands)
     return parser
 
 
@@ -520,6 +529,99 @@ def _export(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
     except (RecordingError, NotAvailableError) as exc:
         print(f"drone-ai: export: {exc}", file=err)
         return EXIT_UNREADABLE
+    return EXIT_OK
+
+
+def _add_host_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    host = commands.add_parser(
+        "host-setup", help="write an EC2 host's config, environment, systemd unit and user"
+    )
+    host.add_argument("--root", type=Path, required=True, help="the host's / (/ on the host)")
+    host.add_argument("--bucket", required=True, help="the recordings bucket")
+    host.add_argument("--recordings-prefix", default="recordings", help="key prefix in it")
+    host.add_argument("--region", required=True, help="the AWS region (S3 and SSM)")
+    host.add_argument("--secrets-prefix", default="/drone-ai/tower", help="SSM parameters' path")
+    host.add_argument("--grpc-port", type=int, default=50051)
+    host.add_argument("--metrics-port", type=int, default=9464)
+    host.add_argument("--release", required=True, help="the release installed (in comments)")
+    host.add_argument("--gpu", action="store_true", help="the service sees the GPU's devices")
+    host.add_argument(
+        "--mutual-tls",
+        action="store_true",
+        help="partners must show a client certificate (SSM <prefix>/tls/client_ca)",
+    )
+    host.add_argument(
+        "--start",
+        action="store_true",
+        help="then create the user and (re)start drone-ai.service (with --root / only)",
+    )
+    host.set_defaults(run=_host_setup)
+
+    secrets = commands.add_parser(
+        "fetch-secrets", help="TLS material and partners from SSM Parameter Store into files"
+    )
+    secrets.add_argument(
+        "--prefix",
+        default=os.environ.get(host_setup.SECRETS_PREFIX_VARIABLE),
+        help="the parameters' path, e.g. /drone-ai/tower (default: DRONE_AI_SECRETS_PREFIX)",
+    )
+    secrets.add_argument("--out", type=Path, required=True, help="the folder (made 0700)")
+    secrets.add_argument("--region", help="the AWS region (default: boto3's, AWS_REGION)")
+    secrets.add_argument("--endpoint-url", help="another SSM endpoint (tests, VPC endpoints)")
+    secrets.add_argument(
+        "--allow-missing-tls",
+        action="store_true",
+        help="succeed without tls/cert and tls/key (a tower on loopback only)",
+    )
+    secrets.set_defaults(run=_fetch_secrets)
+
+
+def _host_setup(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    root: Path = args.root
+    if args.start and root.resolve() != Path("/"):
+        print(f"drone-ai: host-setup: --start expected with --root / only, got {root}", file=err)
+        return EXIT_UNREADABLE
+    try:
+        plan = host_setup.HostPlan(
+            bucket=args.bucket,
+            recordings_prefix=args.recordings_prefix,
+            region=args.region,
+            secrets_prefix=args.secrets_prefix,
+            grpc_port=args.grpc_port,
+            metrics_port=args.metrics_port,
+            release=args.release,
+            gpu=args.gpu,
+            mutual_tls=args.mutual_tls,
+        )
+        for path, changed in host_setup.install(root, plan):
+            print(f"host-setup: {'wrote' if changed else 'unchanged'} {path}", file=out)
+        if args.start:
+            host_setup.start()
+            print(f"host-setup: started {host_setup.UNIT_PATH.name}", file=out)
+    except HostSetupError as exc:
+        print(f"drone-ai: host-setup: {exc}", file=err)
+        return EXIT_UNREADABLE
+    return EXIT_OK
+
+
+def _fetch_secrets(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    if not args.prefix:
+        print("drone-ai: fetch-secrets: --prefix or DRONE_AI_SECRETS_PREFIX expected", file=err)
+        return EXIT_UNREADABLE
+    try:
+        kept = bootstrap.fetch_secrets(
+            args.prefix,
+            args.out,
+            region=args.region,
+            endpoint_url=args.endpoint_url,
+            allow_missing_tls=args.allow_missing_tls,
+        )
+    except SecretsError as exc:
+        print(f"drone-ai: fetch-secrets: {exc}", file=err)
+        return EXIT_UNREADABLE
+    names = ", ".join(path.name for path in kept.written) or "nothing"
+    absent = ", ".join(name.value for name in kept.absent) or "none"
+    print(f"fetch-secrets: wrote {names} to {args.out} (absent: {absent})", file=out)
     return EXIT_OK
 
 
