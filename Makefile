@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test tools lint typecheck layers unit bench fuzz clean
+.PHONY: demo test tools lint typecheck layers infra-lint unit bench fuzz clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): setup.cfg pyproject.toml
 demo: $(STAMP)
 	$(BIN)/drone-ai demo
 
-test: tools lint typecheck layers unit
+test: tools lint typecheck layers infra-lint unit
 
 # Independent peers the integration tests start on 127.0.0.1: FFmpeg's command-line tools
 # (ffprobe, ffmpeg), and GStreamer's RTSP server on Debian's Python (tests/rtsp_server.py).
@@ -38,6 +38,10 @@ typecheck: $(STAMP)
 
 layers: $(STAMP)
 	$(BIN)/lint-imports
+
+# The EC2 stack's template against CloudFormation's resource schemas and best practices.
+infra-lint: $(STAMP)
+	$(BIN)/cfn-lint infra/cloudformation/*.yaml
 
 unit: $(STAMP)
 	$(BIN)/pytest

@@ -23,6 +23,7 @@ from domain.recording import (
     is_recording_id,
 )
 from drone_ai.adapters.access.partners_file import load_partners
+from drone_ai.adapters.aws import deploy as aws_deploy
 from drone_ai.adapters.detection_pool.pool import DetectionPool
 from drone_ai.adapters.detection_pool.settings import PoolSettings, default_workers
 from drone_ai.adapters.detectors.hog import HogPeopleDetector
@@ -444,3 +445,12 @@ def simulate_live(
     live = LiveFlight(SimulatedFlight(load_scenario(scenario)), http_port, klv_udp_port, speed)
     live.start()
     return live
+
+
+def deploy_tower(
+    request: aws_deploy.DeployRequest, rollback: bool, progress: Callable[[str], None]
+) -> aws_deploy.DeployResult:
+    """`drone-ai deploy`: a new release built, uploaded and rolled out to the stack through
+    CloudFormation, or with `rollback` the release before the current one again."""
+    run = aws_deploy.rollback if rollback else aws_deploy.deploy
+    return run(request, wall_clock_us, progress)

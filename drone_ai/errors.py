@@ -9,6 +9,8 @@ boundary (`raise X from exc`); the domain's own tree is `domain.errors.DomainErr
      │    ├── KlvUnknownKeyError  a well-framed packet whose universal key we do not decode
      │    └── KlvValueError       an item's bytes break its format (length, range, text, ...)
      ├── SourceError              an input could not be opened or read at all
+     ├── DeployError              `drone-ai deploy` could not build, upload or roll out a
+     │                            release (AWS refused, the stack failed, no earlier release)
      ├── GeoidUnavailableError    no geoid model to convert MSL and HAE: never guessed
      ├── DetectionPoolError       the detection workers cannot take or do the work
      │    ├── PoolCapacityError   a new flight refused: admitting it would starve the others
@@ -92,6 +94,12 @@ class KlvValueError(KlvError):
 
 class SourceError(DroneAIError):
     """An input could not be opened or read at all (missing file, unknown container, ...)."""
+
+
+class DeployError(DroneAIError):
+    """`drone-ai deploy` could not build the wheel, reach or be allowed by AWS, or roll the
+    stack out (its failed resources and reasons are in the message), or a rollback has no
+    earlier release to go to."""
 
 
 class DetectorInputError(DroneAIError):

@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import boto3
@@ -42,11 +42,11 @@ def free_port() -> int:
 
 
 class MotoServer:
-    def __init__(self) -> None:
+    def __init__(self, server: Sequence[str] = ("-m", "moto.server")) -> None:
         self.port = free_port()
         self.endpoint_url = f"http://127.0.0.1:{self.port}"
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, *server, "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={**os.environ, **AWS_TEST_ENV},
@@ -98,12 +98,13 @@ class MotoServer:
 
 
 @contextlib.contextmanager
-def moto_server() -> Iterator[MotoServer]:
+def moto_server(server: Sequence[str] = ("-m", "moto.server")) -> Iterator[MotoServer]:
+    """moto's server on 127.0.0.1; `server`: how Python runs it (a script that extends it)."""
     with pytest.MonkeyPatch.context() as patch:
         for name, value in AWS_TEST_ENV.items():
             patch.setenv(name, value)
-        server = MotoServer()
+        running = MotoServer(server)
         try:
-            yield server
+            yield running
         finally:
-            server.stop()
+            running.stop()

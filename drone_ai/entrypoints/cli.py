@@ -33,6 +33,10 @@
                                       under DRONE_AI_RECORDING_DIR, or s3://bucket/prefix/
                                       FLIGHT[/RECORDING]) as STANAG 4609 MPEG-TS
                                       (H.264 + KLV) and its detections and tracks as GeoJSON
+    drone-ai deploy --stack-name N [...] [--rollback]
+                                      build the wheel, upload it, create or update the
+                                      EC2 stack (infra/cloudformation), print its endpoint;
+                                      or roll it back to the previous release
     drone-ai health [--address HOST:PORT] [--tls-ca PEM] [--server-name NAME]
                                       the standard gRPC health check against a tower
                                       (127.0.0.1:50051 by default): exit 0 when SERVING, 1
@@ -68,6 +72,7 @@ from drone_ai import bootstrap
 from drone_ai.config import AzimuthSetting, Settings
 from drone_ai.entrypoints import demo as demo_run
 from drone_ai.entrypoints import host_setup, log_lines, recording_listing, replay_run
+from drone_ai.entrypoints.deploy_command import add_deploy
 from drone_ai.entrypoints.grpc import health_check, subscriber
 from drone_ai.entrypoints.grpc.server import (
     build_server,
@@ -210,6 +215,8 @@ def _parser() -> argparse.ArgumentParser:
     simulate.set_defaults(run=_simulate)
 
     _add_recording_commands(commands, common)
+    add_deploy(commands, common)
+
     _add_health(commands, common)
     _add_host_commands(commands)
     return parser

@@ -1,0 +1,154 @@
+"""infra/cloudformation/tower.yaml read as CloudFormation reads it (cfn-lint's decoder): what
+moto's CloudFormation does not apply, checked in the template itself, and the names the
+other pieces rely on (drone-ai deploy, the user data's host-setup, the README)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import decode
+
+TEMPLATE = Path(__file__).resolve().parents[3] / "infra" / "cloudformation" / "tower.yaml"
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    loaded, problems = decode(str(TEMPLATE))
+    assert not problems
+    return dict(loaded)
+
+
+def _properties(template: dict[str, Any], name: str) -> dict[str, Any]:
+    return dict(template["Resources"][name]["Properties"])
+
+
+def test_parameters_and_outputs_have_the_contract_names(template: dict[str, Any]) -> None:
+    parameters = template["Parameters"]
+    assert set(parameters) == {
+        "VpcId", "SubnetId", "InstanceType", "ImageId", "KeyName", "PartnerCidr1",
+        "PartnerCidr2", "PartnerCidr3", "PartnerCidr4", "AdminCidr", "GrpcPort", "MetricsPort",
+        "ArtifactBucket", "WheelKey", "ReleaseVersion", "SecretsPrefix", "RecordingsPrefix",
+        "RootVolumeGiB",
+    }  # fmt: skip
+    assert parameters["ImageId"]["Type"] == "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
+    assert parameters["ImageId"]["Default"] == (
+        "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    )
+    assert parameters["InstanceType"]["Default"] == "c7i.xlarge"
+    assert {
+        "c7i.large",
+        "c7i.2xlarge",
+        "m7i.xlarge",
+        "g5.xlarge",
+        "g6.xlarge",
+        "g4dn.xlarge",
+    } <= set(parameters["InstanceType"]["AllowedValues"])
+    assert {name: parameters[name]["Default"] for name in ("GrpcPort", "MetricsPort")} == {
+        "GrpcPort": 50051,
+        "MetricsPort": 9464,
+    }
+    assert set(template["Outputs"]) >= {
+        "Endpoint", "InstanceId", "RecordingsBucket", "ReleaseVersion", "SecurityGroupId",
+        "RoleName",
+    }  # fmt: skip
+
+
+def test_the_optional_partner_and_ssh_rules_exist_only_when_asked_for(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    rules = {
+        name: resource
+        for name, resource in resources.items()
+        if resource["Type"] == "AWS::EC2::SecurityGroupIngress"
+    }
+    assert {name: rule.get("Condition") for name, rule in rules.items()} == {
+        "GrpcFromPartner1": None,
+        "GrpcFromPartner2": "HasPartner2",
+        "GrpcFromPartner3": "HasPartner3",
+        "GrpcFromPartner4": "HasPartner4",
+        "MetricsFromAdmin": None,
+        "SshFromAdmin": "HasKeyName",
+    }
+    assert rules["SshFromAdmin"]["Properties"]["CidrIp"] == {"Ref": "AdminCidr"}
+    assert template["Conditions"]["HasPartner2"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "PartnerCidr2"}, ""]}]
+    }
+    assert "SecurityGroupIngress" not in _properties(template, "SecurityGroup")
+
+
+def test_the_instance_may_go_out_only_on_https(template: dict[str, Any]) -> None:
+    egress = _properties(template, "SecurityGroup")["SecurityGroupEgress"]
+    assert [(rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) for rule in egress] == [
+        ("tcp", 443, 443)
+    ]
+
+
+def test_the_recordings_bucket_is_private_versioned_and_moves_to_cheaper_storage(
+    template: dict[str, Any],
+) -> None:
+    bucket = _properties(template, "RecordingsBucket")
+    assert bucket["PublicAccessBlockConfiguration"] == dict.fromkeys(
+        ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"),
+        True,
+    )
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    [encryption] = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    rules = bucket["LifecycleConfiguration"]["Rules"]
+    transitions = [
+        (transition["StorageClass"], transition["TransitionInDays"])
+        for rule in rules
+        for transition in rule.get("Transitions", [])
+    ]
+    assert transitions == [("STANDARD_IA", 30), ("GLACIER_IR", 90)]
+    assert any(rule.get("NoncurrentVersionExpiration") for rule in rules)
+    assert any(rule.get("AbortIncompleteMultipartUpload") for rule in rules)
+    assert all(rule["Status"] == "Enabled" for rule in rules)
+    assert template["Resources"]["RecordingsBucket"]["DeletionPolicy"] == "Retain"
+
+
+def test_the_recordings_bucket_refuses_requests_without_tls(template: dict[str, Any]) -> None:
+    policy = _properties(template, "RecordingsBucketPolicy")
+    assert policy["Bucket"] == {"Ref": "RecordingsBucket"}
+    [statement] = policy["PolicyDocument"]["Statement"]
+    assert (statement["Effect"], statement["Principal"], statement["Action"]) == (
+        "Deny",
+        "*",
+        "s3:*",
+    )
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert statement["Resource"] == [
+        {"Fn::GetAtt": ["RecordingsBucket", "Arn"]},
+        {"Fn::Sub": "${RecordingsBucket.Arn}/*"},
+    ]
+
+
+def test_the_instance_requires_imdsv2_and_an_encrypted_gp3_root(template: dict[str, Any]) -> None:
+    options = _properties(template, "MetadataOptions")["LaunchTemplateData"]["MetadataOptions"]
+    assert options == {
+        "HttpEndpoint": "enabled",
+        "HttpTokens": "required",
+        "HttpPutResponseHopLimit": 1,
+    }
+    instance = _properties(template, "Instance")
+    assert instance["LaunchTemplate"]["LaunchTemplateId"] == {"Ref": "MetadataOptions"}
+    [root] = instance["BlockDeviceMappings"]
+    assert root["Ebs"]["Encrypted"] is True
+    assert root["Ebs"]["VolumeType"] == "gp3"
+    assert root["Ebs"]["VolumeSize"] == {"Ref": "RootVolumeGiB"}
+
+
+def test_the_logs_have_a_retention_and_the_secrets_a_path(template: dict[str, Any]) -> None:
+    assert _properties(template, "LogGroup")["RetentionInDays"] > 0
+    [policy] = _properties(template, "Role")["Policies"]
+    by_sid = {statement["Sid"]: statement for statement in policy["PolicyDocument"]["Statement"]}
+    assert by_sid["ReadSecrets"]["Resource"][1] == {
+        "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
+        "${SecretsPrefix}/*"
+    }
+    assert by_sid["DecryptSecretsThroughSsm"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": {"Fn::Sub": "ssm.${AWS::Region}.amazonaws.com"}}
+    }
