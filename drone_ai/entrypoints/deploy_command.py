@@ -73,7 +73,16 @@ def add_deploy(
 
 
 def _deploy(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    if args.rollback and (args.wheel or args.partner_cidr or args.vpc_id or args.subnet_id):
+    settings_given = (
+        args.wheel,
+        args.partner_cidr,
+        args.vpc_id,
+        args.subnet_id,
+        args.admin_cidr,
+        args.instance_type,
+        args.key_name,
+    )
+    if args.rollback and any(settings_given):
         print(
             "drone-ai: deploy --rollback: only --stack-name, --artifact-bucket, --region and "
             "--endpoint-url expected with it",

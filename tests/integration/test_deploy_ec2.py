@@ -413,6 +413,11 @@ def test_an_update_with_nothing_new_is_no_error(deployed: Deployed) -> None:
             "a stack by that name expected, there is none",
             id="rollback-of-unknown-stack",
         ),
+        pytest.param(
+            ("--stack-name", STACK, "--rollback", "--instance-type", "c7i.2xlarge"),
+            "--rollback: only --stack-name",
+            id="rollback-with-settings",
+        ),
     ],
 )
 def test_a_deploy_it_cannot_do_exits_2_saying_why(
@@ -426,3 +431,59 @@ def test_a_deploy_it_cannot_do_exits_2_saying_why(
     assert code == 2
     assert expected in err.getvalue()
     assert out.getvalue() == ""
+
+
+@pytest.fixture
+def stand_in_wheel(tmp_path: Path) -> Path:
+    """A file named as the wheel is (deploy checks the name; what it holds is the host's pip's
+    business), for the tests that need no real build."""
+    path = tmp_path / "drone_ai-0.1.0-py3-none-any.whl"
+    path.write_bytes(b"not really a wheel")
+    return path
+
+
+def test_a_subnet_aws_does_not_know_is_refused_with_its_reason(
+    deployed: Deployed, stand_in_wheel: Path
+) -> None:
+    run = _deploy_to(
+        "unknown-subnet", deployed, "--vpc-id", deployed.vpc_id, "--subnet-id",
+        "subnet-0000000000", "--partner-cidr", PARTNERS[0], "--admin-cidr", ADMIN,
+        "--wheel", str(stand_in_wheel),
+    )  # fmt: skip
+    assert run.code == 2
+    assert "InvalidSubnetID.NotFound" in run.err and "subnet-0000000000" in run.err
+
+
+def test_rollback_refuses_a_stack_that_runs_another_release_than_the_history_says(
+    deployed: Deployed, stand_in_wheel: Path
+) -> None:
+    creating = ("--vpc-id", deployed.vpc_id, "--subnet-id", deployed.subnet_id,
+                "--partner-cidr", PARTNERS[0], "--admin-cidr", ADMIN)  # fmt: skip
+    assert _deploy_to("drifted", deployed, *creating, "--wheel", str(stand_in_wheel)).code == 0
+    assert _deploy_to("drifted", deployed, "--wheel", str(stand_in_wheel)).code == 0
+    cfn = deployed.client("cloudformation")
+    listed = cfn.describe_stacks(StackName="drifted")["Stacks"][0]["Parameters"]
+    cfn.update_stack(
+        StackName="drifted",
+        UsePreviousTemplate=True,
+        Capabilities=["CAPABILITY_IAM"],
+        Parameters=[
+            {"ParameterKey": item["ParameterKey"], "ParameterValue": "changed-by-hand"}
+            if item["ParameterKey"] == "ReleaseVersion"
+            else {"ParameterKey": item["ParameterKey"], "UsePreviousValue": True}
+            for item in listed
+        ],
+    )
+    run = _deploy_to("drifted", deployed, "--rollback")
+    assert run.code == 2
+    assert "runs release changed-by-hand, the history says" in run.err
+
+
+def _deploy_to(stack: str, world: Deployed, *arguments: str) -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(
+            ["deploy", "--stack-name", stack, "--poll-s", "1", "--source", str(REPO),
+             "--endpoint-url", world.server.endpoint_url, *arguments]
+        )  # fmt: skip
+    return Run(code, out.getvalue(), err.getvalue())

@@ -78,6 +78,8 @@ def deploy(request: DeployRequest, now_us: Clock, progress: Progress) -> DeployR
         max_wait_s=request.max_wait_s,
     )
     exists = stack.status() is not None
+    if exists:
+        stack.require_updatable()
     settings = _stack_settings(request, creating=not exists)
     bucket = _artifact_bucket(request, region, stack if exists else None)
     if bucket.ensure():
@@ -128,6 +130,15 @@ def rollback(request: DeployRequest, now_us: Clock, progress: Progress) -> Deplo
     )
     bucket = _artifact_bucket(request, region, stack)
     history = _history(bucket)
+    current = history.current(stack.name)
+    running = stack.parameters().get("ReleaseVersion")
+    if current is not None and running != current.version:
+        # The history missed a deployment (or the stack was changed by hand): stepping back
+        # from a release the stack does not run could land anywhere.
+        raise DeployError(
+            f"rollback: stack {stack.name} runs release {running}, the history says "
+            f"{current.version}; deploy (or update the stack) to a known release first"
+        )
     target = history.rollback_target(stack.name)
     progress(f"rolling stack {stack.name} back to release {target.version}")
     outcome = stack.update(None, {"WheelKey": target.wheel_key, "ReleaseVersion": target.version})

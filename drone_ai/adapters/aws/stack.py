@@ -98,17 +98,7 @@ class CloudFormationStack:
     def update(self, template_body: str | None, parameters: Mapping[str, str | None]) -> Outcome:
         """Update with these values (None, or not given: keep the stack's value) and this
         template (None: keep the stack's). UNCHANGED when CloudFormation finds nothing to do."""
-        status = self.status()
-        if status not in _UPDATABLE:
-            hint = (
-                f" (delete it first: aws cloudformation delete-stack --stack-name {self.name})"
-                if status == "ROLLBACK_COMPLETE"
-                else ""
-            )
-            raise DeployError(
-                f"stack {self.name}: one of {sorted(_UPDATABLE)} expected before an update, "
-                f"got {status}{hint}"
-            )
+        self.require_updatable()
         # Every parameter the stack lists and the caller does not set keeps its value (left
         # out, CloudFormation would put the template's default back); one the stack does not
         # list (a newer template's) takes its default.
@@ -140,6 +130,20 @@ class CloudFormationStack:
             raise DeployError(f"stack {self.name}: update: {describe(exc)}") from exc
         self._wait("stack_update_complete")
         return Outcome.UPDATED
+
+    def require_updatable(self) -> None:
+        """Refuse a stack that is busy, failed or missing, before anything is uploaded."""
+        status = self.status()
+        if status not in _UPDATABLE:
+            hint = (
+                f" (delete it first: aws cloudformation delete-stack --stack-name {self.name})"
+                if status == "ROLLBACK_COMPLETE"
+                else ""
+            )
+            raise DeployError(
+                f"stack {self.name}: one of {sorted(_UPDATABLE)} expected before an update, "
+                f"got {status}{hint}"
+            )
 
     def _describe(self) -> dict[str, Any] | None:
         try:
