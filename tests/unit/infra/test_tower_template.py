@@ -4,6 +4,7 @@ other pieces rely on (drone-ai deploy, the user data's host-setup, the README)."
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +153,24 @@ def test_the_logs_have_a_retention_and_the_secrets_a_path(template: dict[str, An
     assert by_sid["DecryptSecretsThroughSsm"]["Condition"] == {
         "StringEquals": {"kms:ViaService": {"Fn::Sub": "ssm.${AWS::Region}.amazonaws.com"}}
     }
+
+
+@pytest.mark.parametrize(
+    ("parameter", "good"),
+    [
+        ("WheelKey", "releases/0.1.0-20261127T085340Z-e6ddbc1b.2/drone_ai-0.1.0-py3-none-any.whl"),
+        ("ReleaseVersion", "0.1.0-20261127T085340Z-e6ddbc1b.2"),
+        ("ArtifactBucket", "drone-ai-artifacts-123456789012-us-east-1"),
+        ("RecordingsPrefix", "fleet/recordings"),
+        ("SecretsPrefix", "/drone-ai/tower"),
+    ],
+)
+def test_values_quoted_into_the_user_data_cannot_break_out_of_their_quotes(
+    template: dict[str, Any], parameter: str, good: str
+) -> None:
+    """CloudFormation refuses a value its AllowedPattern does not match (moto does not check):
+    deploy's own values pass, and none with a quote, space or shell character does."""
+    pattern = re.compile(template["Parameters"][parameter]["AllowedPattern"])
+    assert pattern.fullmatch(good)
+    for bad in ("'", " ", "$(", ";", "`", "\n"):
+        assert not pattern.fullmatch(good + bad + "x"), (parameter, bad)
