@@ -90,6 +90,7 @@ from drone_ai.errors import (
     RecordingError,
     SecretsError,
     SourceError,
+    WorkerStartError,
 )
 
 EXIT_OK = 0
@@ -373,6 +374,10 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextI
             print(f"drone-ai: serving on {where}", file=out, flush=True)
             stop.wait()
             server.stop(grace=5.0).wait()
+    except WorkerStartError as exc:
+        # A detector that cannot be built (a broken model, a missing provider): say so.
+        print(f"drone-ai: serve: the detection workers did not start: {exc}", file=err)
+        return EXIT_UNREADABLE
     finally:
         if metrics_server is not None:
             metrics_server.shutdown()

@@ -251,6 +251,32 @@ def test_serve_refuses_a_plaintext_remote_address(capsys: pytest.CaptureFixture[
     assert "plaintext expected on a loopback address only" in capsys.readouterr().err
 
 
+def test_serve_says_why_when_its_detector_cannot_be_built(tmp_path: Path) -> None:
+    model = tmp_path / "broken.onnx"
+    model.write_bytes(b"not a model")
+    env = {
+        **os.environ,
+        "DRONE_AI_DETECTOR": "onnx",
+        "DRONE_AI_DETECTOR_MODEL_PATH": str(model),
+        "DRONE_AI_DETECT_WORKERS": "1",
+        "DRONE_AI_METRICS_LISTEN": "",
+    }
+    script = shutil.which("drone-ai", path=str(Path(sys.executable).parent))
+    assert script is not None
+    done = subprocess.run(
+        [script, "serve", "--listen", "127.0.0.1:0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "the detection workers did not start" in done.stderr
+    assert "a loadable ONNX model expected" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_serve_refuses_plaintext_metrics_beyond_this_host(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
