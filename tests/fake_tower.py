@@ -10,8 +10,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from domain.detections import Detection, FrameDetections
+from domain.flight_events import FlightEvent
+from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
+from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.errors import PoolCapacityError, SourceError
-from drone_ai.ports import DetectionLane, FlightFeed
+from drone_ai.ports import DetectionLane, DetectionLanes, FlightFeed
+from drone_ai.services.flight_control import FlightControl
+from drone_ai.services.flights import FlightDirectory
+from drone_ai.services.georeferencing import Georeferencer
 
 
 class FakeNoLanes:
@@ -26,6 +32,28 @@ class FakeNoLanes:
 
 def no_feed(video_uri: str, telemetry_uri: str, recorder: object = None) -> FlightFeed:
     raise SourceError("no inputs in these tests")
+
+
+def control_without_inputs(
+    flights: FlightDirectory,
+    lanes: DetectionLanes | None = None,
+    max_events: int = 10,
+    max_age_s: float = 60.0,
+) -> FlightControl:
+    """Flight control over `flights`, whose logs the test fills itself: no inputs, and no
+    detection unless `lanes` (whose health the tower then follows)."""
+
+    def new_log() -> InMemoryEventLog[FlightEvent]:
+        return InMemoryEventLog(max_events, max_age_s, news=flights.news)
+
+    return FlightControl(
+        flights,
+        lanes or FakeNoLanes(),
+        no_feed,
+        Georeferencer(ConstantGeoid(0.0)),
+        new_log,
+        wall_clock_us,
+    )
 
 
 CAR = Detection(10, 10, 30, 20, 0, "car", 0.9)

@@ -12,16 +12,13 @@ from domain.access import Partner, token_digest
 from domain.flight_events import FlightEvent, FlightState, StatusChange
 from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
 from drone_ai.adapters.event_log.news import NewsBell
-from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
 from drone_ai.entrypoints.grpc.server import build_server, tls_credentials
 from drone_ai.services.access import AccessPolicy
-from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightDirectory, FlightRecord
-from drone_ai.services.georeferencing import Georeferencer
 from drone_ai.services.rate_limit import RequestLimiter
-from tests.fake_tower import FakeNoLanes, no_feed
+from tests.fake_tower import control_without_inputs
 from tests.tls_certificates import TestAuthority
 
 ACME_TOKEN = "acme-secret-token"
@@ -42,14 +39,7 @@ def tower(
         log: InMemoryEventLog[FlightEvent] = InMemoryEventLog(100, 3_600.0, news=flights.news)
         log.append(StatusChange(FlightState.LIVE, ""))
         flights.add(FlightRecord(flight_id, wall_clock_us(), log, FlightState.LIVE))
-    control = FlightControl(
-        flights,
-        FakeNoLanes(),
-        no_feed,
-        Georeferencer(ConstantGeoid(0.0)),
-        lambda: InMemoryEventLog(100, 3_600.0, news=flights.news),
-        wall_clock_us,
-    )
+    control = control_without_inputs(flights, max_events=100, max_age_s=3_600.0)
     server = build_server(control, AccessPolicy(PARTNERS), subscriber_wait_s=0.05, limiter=limiter)
     credentials = tls_credentials(
         issued.cert_pem, issued.key_pem, None if client_ca is None else client_ca.cert_pem

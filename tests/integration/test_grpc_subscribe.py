@@ -16,16 +16,13 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 )
 
 from domain.flight_events import FlightEvent, FlightState, FrameResult
-from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
+from drone_ai.adapters.event_log.in_memory import InMemoryEventLog
 from drone_ai.adapters.event_log.news import NewsBell
-from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.entrypoints.grpc.generated import tower_pb2 as pb
 from drone_ai.entrypoints.grpc.generated import tower_pb2_grpc as pb_grpc
 from drone_ai.entrypoints.grpc.server import build_server
-from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightDirectory, FlightRecord
-from drone_ai.services.georeferencing import Georeferencer
-from tests.fake_tower import FakeNoLanes, no_feed
+from tests.fake_tower import FakeNoLanes, control_without_inputs
 
 EVENTS = 500
 
@@ -33,14 +30,7 @@ EVENTS = 500
 @pytest.fixture
 def tower() -> Iterator[tuple[FlightDirectory, str]]:
     flights = FlightDirectory(NewsBell())
-    control = FlightControl(
-        flights,
-        FakeNoLanes(),
-        no_feed,
-        Georeferencer(ConstantGeoid(0.0)),
-        lambda: InMemoryEventLog(10_000, 3_600.0, news=flights.news),
-        wall_clock_us,
-    )
+    control = control_without_inputs(flights, max_events=10_000, max_age_s=3_600.0)
     server = build_server(control, subscriber_wait_s=0.05)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
@@ -252,14 +242,7 @@ class BreakingLanes(FakeNoLanes):
 def test_health_follows_whether_the_tower_can_run_flights() -> None:
     lanes = BreakingLanes()
     flights = FlightDirectory(NewsBell())
-    control = FlightControl(
-        flights,
-        lanes,
-        no_feed,
-        Georeferencer(ConstantGeoid(0.0)),
-        lambda: InMemoryEventLog(10, 60.0, news=flights.news),
-        wall_clock_us,
-    )
+    control = control_without_inputs(flights, lanes)
     server = build_server(control, health_check_s=0.02)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()

@@ -19,15 +19,11 @@ from shutil import which
 import grpc
 import pytest
 
-from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
 from drone_ai.adapters.event_log.news import NewsBell
-from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.entrypoints.cli import EXIT_OK, EXIT_REFUSED, EXIT_UNREADABLE, main
 from drone_ai.entrypoints.grpc.server import TOWER, build_server
-from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightDirectory
-from drone_ai.services.georeferencing import Georeferencer
-from tests.fake_tower import FakeNoLanes, no_feed
+from tests.fake_tower import FakeNoLanes, control_without_inputs
 from tests.tls_certificates import TestAuthority
 
 SCRIPT = which("drone-ai", path=str(Path(sys.executable).parent))
@@ -154,14 +150,7 @@ def test_a_tower_that_cannot_run_flights_is_not_serving_and_exits_1(
     lanes = BrokenLanes()
     flights = FlightDirectory(NewsBell())
 
-    control = FlightControl(
-        flights,
-        lanes,
-        no_feed,
-        Georeferencer(ConstantGeoid(0.0)),
-        lambda: InMemoryEventLog(10, 60.0, news=flights.news),
-        wall_clock_us,
-    )
+    control = control_without_inputs(flights, lanes)
     server = build_server(control, health_check_s=0.02)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
@@ -230,14 +219,7 @@ def test_the_server_name_is_checked_against_the_certificate_not_the_address(
     ca = tmp_path / "ca.pem"
     ca.write_bytes(authority.cert_pem)
     flights = FlightDirectory(NewsBell())
-    control = FlightControl(
-        flights,
-        FakeNoLanes(),
-        no_feed,
-        Georeferencer(ConstantGeoid(0.0)),
-        lambda: InMemoryEventLog(10, 60.0, news=flights.news),
-        wall_clock_us,
-    )
+    control = control_without_inputs(flights)
     server = build_server(control, health_check_s=0.02)
     credentials = grpc.ssl_server_credentials([(issued.key_pem, issued.cert_pem)])
     address = f"127.0.0.1:{server.add_secure_port('127.0.0.1:0', credentials)}"

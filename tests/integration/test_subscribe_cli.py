@@ -20,14 +20,11 @@ from domain.flight_events import (
 )
 from drone_ai.adapters.event_log.in_memory import InMemoryEventLog, wall_clock_us
 from drone_ai.adapters.event_log.news import NewsBell
-from drone_ai.adapters.geoid.egm96 import ConstantGeoid
 from drone_ai.entrypoints.cli import EXIT_OK, EXIT_UNREADABLE, main
 from drone_ai.entrypoints.grpc import subscriber
 from drone_ai.entrypoints.grpc.server import build_server
-from drone_ai.services.flight_control import FlightControl
 from drone_ai.services.flights import FlightDirectory, FlightRecord
-from drone_ai.services.georeferencing import Georeferencer
-from tests.fake_tower import FakeNoLanes, no_feed
+from tests.fake_tower import control_without_inputs
 
 CAR = LocatedDetection(
     Detection(1, 2, 30, 20, 0, "car", 0.8), 4, GeoPosition(38.1, -77.3, 50.0), 2.5, None
@@ -43,14 +40,7 @@ def address() -> Iterator[str]:
         log.append(FrameResult(n, 0, None, (), (CAR,)))
     log.append(StatusChange(FlightState.STOPPED, "the inputs ended"))
     flights.add(FlightRecord("f1", wall_clock_us(), log, FlightState.STOPPED))
-    control = FlightControl(
-        flights,
-        FakeNoLanes(),
-        no_feed,
-        Georeferencer(ConstantGeoid(0.0)),
-        lambda: InMemoryEventLog(10, 60.0, news=flights.news),
-        wall_clock_us,
-    )
+    control = control_without_inputs(flights)
     server: grpc.Server = build_server(control, subscriber_wait_s=0.05)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
