@@ -119,6 +119,9 @@ class Settings:
     metrics_listen: str = "127.0.0.1:9464"
     # Log lines: one JSON object each (for log shippers), or plain text for people.
     log_format: LogFormat = LogFormat.JSON
+    # The same lines also to this file (size-bounded rotation, drone_ai/entrypoints/log_lines.py)
+    # for a shipper that reads files (the CloudWatch agent on EC2); none: the stream only.
+    log_file: Path | None = None
     # Flight recordings (README, "Recording format"): where, and when a segment closes (after
     # this much received time, or this many bytes).
     recording_dir: Path = Path("recordings")
@@ -323,6 +326,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "rate_limit_burst": _integer,
     "metrics_listen": str,
     "log_format": _choice(LogFormat),
+    "log_file": Path,
     "recording_dir": Path,
     "recording_segment_s": _number,
     "recording_segment_bytes": _integer,

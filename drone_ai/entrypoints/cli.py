@@ -41,9 +41,11 @@
                                       the standard gRPC health check against a tower
                                       (127.0.0.1:50051 by default): exit 0 when SERVING, 1
                                       otherwise; a container's HEALTHCHECK
-    drone-ai host-setup --root DIR --bucket B --region R --release V [--gpu] [--start]
+    drone-ai host-setup --root DIR --bucket B --region R --release V [--gpu]
+                        [--log-group NAME [--metrics-namespace NS]] [--start]
                                       an EC2 host's tower.toml, environment, systemd unit
-                                      and system user (its user data runs this at boot)
+                                      and system user (its user data runs this at boot);
+                                      with a log group, the CloudWatch agent's config
     drone-ai fetch-secrets --prefix S --out DIR
                                       TLS material and partners from SSM Parameter Store
                                       into 0600 files (drone-ai.service runs it at start)
@@ -332,7 +334,7 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextI
         plaintext_address(
             settings.metrics_listen, settings.allow_plaintext_remote, "DRONE_AI_METRICS_LISTEN"
         )
-    log_lines.configure(settings.log_format, err)
+    log_lines.configure(settings.log_format, err, settings.log_file)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -563,9 +565,20 @@ def _add_host_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         help="partners must show a client certificate (SSM <prefix>/tls/client_ca)",
     )
     host.add_argument(
+        "--log-group",
+        help="the CloudWatch Logs group the CloudWatch agent ships the tower's log file to "
+        "(default: none, the journal only)",
+    )
+    host.add_argument(
+        "--metrics-namespace",
+        help="with --log-group: where the agent puts memory and disk use "
+        f"(default: {host_setup.DEFAULT_METRICS_NAMESPACE})",
+    )
+    host.add_argument(
         "--start",
         action="store_true",
-        help="then create the user and (re)start drone-ai.service (with --root / only)",
+        help="then create the user and (re)start drone-ai.service (with --root / only), "
+        "and with --log-group load the CloudWatch agent's configuration",
     )
     host.set_defaults(run=_host_setup)
 
@@ -604,11 +617,13 @@ def _host_setup(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
             release=args.release,
             gpu=args.gpu,
             mutual_tls=args.mutual_tls,
+            log_group=args.log_group,
+            metrics_namespace=args.metrics_namespace,
         )
         for path, changed in host_setup.install(root, plan):
             print(f"host-setup: {'wrote' if changed else 'unchanged'} {path}", file=out)
         if args.start:
-            host_setup.start()
+            host_setup.start(agent=plan.log_group is not None)
             print(f"host-setup: started {host_setup.UNIT_PATH.name}", file=out)
     except HostSetupError as exc:
         print(f"drone-ai: host-setup: {exc}", file=err)

@@ -7,11 +7,15 @@ Under a root folder (`/` on the host, a temporary folder in tests) it writes:
     /etc/drone-ai/environment              region, config path, secrets prefix (nothing secret)
     /etc/systemd/system/drone-ai.service   the unit: fetch-secrets, then serve, hardened
     /etc/sysusers.d/drone-ai.conf          the service's own system user
+    /etc/drone-ai/cloudwatch-agent.json    with --log-group only: the CloudWatch agent ships
+                                           the tower's log file and memory and disk use
+                                           (cloudwatch_agent.py)
 
 Every file is written atomically (mode 0644: none holds a secret) and only from the plan's
 values, so two runs with the same arguments leave the same bytes. With `--start` it then runs
-systemd-sysusers, systemctl daemon-reload, enable and restart; the runner is injectable, so a
-test checks the commands without a systemd.
+systemd-sysusers, systemctl daemon-reload, enable and restart, and (with --log-group) has the
+CloudWatch agent load its configuration; the runner is injectable, so a test checks the
+commands without a systemd.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from drone_ai.adapters.host.atomic_file import write_atomically
 from drone_ai.adapters.secrets.ssm_parameters import parameter_prefix
 from drone_ai.adapters.secrets.tower_secrets import SecretName
 from drone_ai.config import Settings
+from drone_ai.entrypoints import cloudwatch_agent
 from drone_ai.entrypoints.systemd_unit import SERVICE, USER, sysusers_conf, unit_file
 from drone_ai.errors import ConfigError, HostSetupError, SecretsError
 
@@ -38,6 +43,11 @@ UNIT_PATH = Path("/etc/systemd/system") / SERVICE
 SYSUSERS_PATH = Path("/etc/sysusers.d") / f"{USER}.conf"
 SECRETS_DIR = Path("/run/drone-ai/secrets")  # under the unit's RuntimeDirectory
 RECORDING_DIR = Path("/var/lib/drone-ai/recordings")  # under the unit's StateDirectory
+# Not in the agent's amazon-cloudwatch-agent.d: its fetch-config deletes every file there but
+# the copy it makes (file_<name>), so a configuration kept there would be gone after each start.
+AGENT_CONFIG_PATH = Path("/etc/drone-ai/cloudwatch-agent.json")
+AGENT_CTL = Path("/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl")
+DEFAULT_METRICS_NAMESPACE = cloudwatch_agent.METRICS_NAMESPACE
 SECRETS_PREFIX_VARIABLE = "DRONE_AI_SECRETS_PREFIX"
 FILE_MODE = 0o644
 FOLDER_MODE = 0o755
@@ -69,6 +79,10 @@ class HostPlan:
     gpu: bool = False
     mutual_tls: bool = False
     secrets_dir: Path = SECRETS_DIR
+    # The CloudWatch Logs group the agent ships the log file to; none: no agent, the journal
+    # only. The namespace (only with a group) defaults to the stack's.
+    log_group: str | None = None
+    metrics_namespace: str | None = None
 
     def __post_init__(self) -> None:
         checks = (
@@ -101,6 +115,15 @@ class HostPlan:
             raise HostSetupError(
                 f"secrets folder: an absolute path expected, got {self.secrets_dir}"
             )
+        if self.log_group is not None:
+            cloudwatch_agent.check_log_group(self.log_group)
+        if self.metrics_namespace is not None:
+            if self.log_group is None:
+                raise HostSetupError(
+                    f"--metrics-namespace: expected with --log-group only (the CloudWatch "
+                    f"agent publishes the metrics), got {self.metrics_namespace!r} without"
+                )
+            cloudwatch_agent.check_namespace(self.metrics_namespace)
 
 
 def tower_toml(plan: HostPlan) -> str:
@@ -125,6 +148,8 @@ def tower_toml(plan: HostPlan) -> str:
         ("recording_keep_local", False),
         ("log_format", "json"),
     ]
+    if plan.log_group is not None:
+        values.append(("log_file", str(cloudwatch_agent.LOG_FILE)))  # the agent ships it
     lines = [_header(plan), ""]
     for key, value in values:
         text = ("true" if value else "false") if isinstance(value, bool) else json.dumps(value)
@@ -145,7 +170,7 @@ def environment_file(plan: HostPlan) -> str:
 
 def host_files(plan: HostPlan) -> dict[Path, str]:
     """Every file host-setup writes, by its path on the host."""
-    return {
+    files = {
         CONFIG_PATH: tower_toml(plan),
         ENVIRONMENT_PATH: environment_file(plan),
         UNIT_PATH: unit_file(
@@ -157,9 +182,16 @@ def host_files(plan: HostPlan) -> dict[Path, str]:
             release=plan.release,
             gpu=plan.gpu,
             low_port=min(plan.grpc_port, plan.metrics_port) < 1024,
+            log_file=plan.log_group is not None,
         ),
         SYSUSERS_PATH: sysusers_conf(),
     }
+    if plan.log_group is not None:
+        files[AGENT_CONFIG_PATH] = cloudwatch_agent.agent_config(
+            log_group=plan.log_group,
+            namespace=plan.metrics_namespace or DEFAULT_METRICS_NAMESPACE,
+        )
+    return files
 
 
 def install(root: Path, plan: HostPlan) -> list[tuple[Path, bool]]:
@@ -191,9 +223,18 @@ START_COMMANDS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def start(run: Runner | None = None) -> None:
-    """Creates the user and (re)starts the service: START_COMMANDS, in order, each once."""
-    for command in START_COMMANDS:
+# Loads the configuration as the agent's only one and (re)starts it; after the tower's own
+# commands, so that a host without the agent still gets its tower started.
+AGENT_START_COMMAND: tuple[str, ...] = (
+    str(AGENT_CTL), "-a", "fetch-config", "-m", "ec2", "-s", "-c", f"file:{AGENT_CONFIG_PATH}",
+)  # fmt: skip
+
+
+def start(run: Runner | None = None, *, agent: bool = False) -> None:
+    """Creates the user and (re)starts the service: START_COMMANDS, in order, each once; then,
+    with `agent` (a plan with a log group), AGENT_START_COMMAND."""
+    commands = START_COMMANDS + ((AGENT_START_COMMAND,) if agent else ())
+    for command in commands:
         (run or run_command)(command)
 
 

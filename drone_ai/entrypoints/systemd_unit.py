@@ -52,6 +52,12 @@ _BIND_LOW_PORT = """\
 CapabilityBoundingSet=CAP_NET_BIND_SERVICE
 AmbientCapabilities=CAP_NET_BIND_SERVICE
 """
+_LOGS_DIRECTORY = """\
+# /var/log/drone-ai: the log file the CloudWatch agent ships (rotated by serve itself). systemd
+# makes it the service's and writable under ProtectSystem=strict; the agent reads it as root.
+LogsDirectory=drone-ai
+LogsDirectoryMode=0750
+"""
 _CPU_DEVICES = "PrivateDevices=yes\n"
 _GPU_DEVICES = """\
 # PrivateDevices= is off: it would hide the GPU's device nodes (/dev/nvidia*) the detector
@@ -69,13 +75,16 @@ def unit_file(
     release: str,
     gpu: bool,
     low_port: bool = False,
+    log_file: bool = False,
 ) -> str:
     """drone-ai.service: secrets fetched at each start, then serve, restarted on failure.
-    `gpu`: the GPU's device nodes stay visible; `low_port`: a port below 1024 is served."""
+    `gpu`: the GPU's device nodes stay visible; `low_port`: a port below 1024 is served;
+    `log_file`: serve writes its log file under /var/log/drone-ai."""
     sandbox = _SANDBOX.format(
         devices=_GPU_DEVICES if gpu else _CPU_DEVICES,
         capabilities=_BIND_LOW_PORT if low_port else _NO_CAPABILITIES,
     )
+    logs = _LOGS_DIRECTORY if log_file else ""
     return f"""\
 # Written by `drone-ai host-setup` (release {release}) at every boot: edits here do not last.
 [Unit]
@@ -98,7 +107,7 @@ StateDirectory=drone-ai drone-ai/recordings
 StateDirectoryMode=0700
 RuntimeDirectory=drone-ai
 RuntimeDirectoryMode=0700
-# TLS material and partners come from SSM Parameter Store at each start, never from the
+{logs}# TLS material and partners come from SSM Parameter Store at each start, never from the
 # image or the template.
 ExecStartPre={binary} fetch-secrets --prefix {secrets_prefix} --out {secrets_dir}
 ExecStart={binary} serve --config {config}

@@ -3,6 +3,10 @@ systemd read them (issue 9, must show 3)."""
 
 from __future__ import annotations
 
+import io
+import json
+import logging
+import re
 import shutil
 import stat
 import subprocess
@@ -13,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from drone_ai.config import LogFormat, Settings
-from drone_ai.entrypoints import host_setup
+from drone_ai.entrypoints import cloudwatch_agent, host_setup, log_lines
 from drone_ai.entrypoints.cli import EXIT_OK, EXIT_UNREADABLE, main
 from drone_ai.entrypoints.host_setup import (
+    AGENT_CONFIG_PATH,
     CONFIG_PATH,
     ENVIRONMENT_PATH,
     SYSUSERS_PATH,
@@ -327,14 +332,18 @@ def test_a_root_that_cannot_be_written_is_reported(tmp_path: Path) -> None:
         install(tmp_path, plan())
 
 
-@pytest.mark.parametrize("gpu", [False, True], ids=["cpu", "gpu"])
+@pytest.mark.parametrize(
+    ("gpu", "log_group"),
+    [(False, None), (True, None), (False, "/drone-ai/tower")],
+    ids=["cpu", "gpu", "log-file"],
+)
 def test_systemd_analyze_verify_finds_nothing_wrong_with_the_unit(
-    tmp_path: Path, gpu: bool
+    tmp_path: Path, gpu: bool, log_group: str | None
 ) -> None:
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         pytest.skip("systemd-analyze is not installed here: the unit's syntax is not verified")
-    install(tmp_path, plan(gpu=gpu, grpc_port=443))
+    install(tmp_path, plan(gpu=gpu, grpc_port=443, log_group=log_group))
     # verify checks that the commands exist: the venv's drone-ai stands in for the host's.
     here = Path(sys.executable).parent / "drone-ai"
     text = under(tmp_path, UNIT_PATH).read_text().replace(str(host_setup.BINARY), str(here))
@@ -345,3 +354,168 @@ def test_systemd_analyze_verify_finds_nothing_wrong_with_the_unit(
     )
     # verify exits 0 on unknown keys and bad values too: what it says is the verdict.
     assert (verified.returncode, verified.stdout + verified.stderr) == (0, "")
+
+
+# --log-group: the CloudWatch agent ships the tower's log file and the host's memory and disk.
+
+LOG_GROUP = "/drone-ai/tower-prod"
+
+
+def test_a_log_group_makes_serve_write_a_log_file_the_settings_accept(
+    setup: Setup, tmp_path: Path
+) -> None:
+    code, out, _ = setup(tmp_path, "--log-group", LOG_GROUP)
+    assert code == EXIT_OK
+    settings = Settings.load({}, under(tmp_path, CONFIG_PATH))
+    assert settings.log_file == Path("/var/log/drone-ai/tower.jsonl")
+    assert settings.log_format is LogFormat.JSON
+    assert out.count("host-setup: wrote ") == 5
+
+
+def test_the_agent_ships_that_file_to_the_group_one_stream_per_instance(
+    setup: Setup, tmp_path: Path
+) -> None:
+    setup(tmp_path, "--log-group", LOG_GROUP)
+    config = json.loads(under(tmp_path, AGENT_CONFIG_PATH).read_text())
+    [shipped] = config["logs"]["logs_collected"]["files"]["collect_list"]
+    log_file = Settings.load({}, under(tmp_path, CONFIG_PATH)).log_file
+    assert Path(shipped["file_path"]) == log_file
+    assert shipped["log_group_name"] == LOG_GROUP
+    assert shipped["log_stream_name"] == "{instance_id}"
+    # The template sets the retention: the agent must not (it would need PutRetentionPolicy).
+    assert "retention_in_days" not in shipped
+    assert (shipped["timestamp_format"], shipped["timezone"]) == ("%Y-%m-%dT%H:%M:%S.%f", "UTC")
+
+
+# How the agent reads a timestamp_format (its translator's regular expressions).
+_AGENT_CODES = {"%Y": r"\d{4}", "%f": r"\d{1,9}"} | dict.fromkeys(
+    ("%m", "%d", "%H", "%M", "%S"), r"\d{2}"
+)
+
+
+def test_the_agent_s_timestamp_format_matches_the_tower_s_json_lines() -> None:
+    """The agent takes the first match of its format in a line: the "time" field, which
+    JsonLines writes first, not a time in the message."""
+    stream = io.StringIO()
+    handler = log_lines.configure(LogFormat.JSON, stream)
+    try:
+        logging.getLogger("drone_ai.x").info("at 1999-12-31T23:59:59.000 the clock said")
+    finally:
+        logging.getLogger("drone_ai").removeHandler(handler)
+    line = stream.getvalue().splitlines()[0]
+    config = json.loads(cloudwatch_agent.agent_config(log_group=LOG_GROUP, namespace="N"))
+    [shipped] = config["logs"]["logs_collected"]["files"]["collect_list"]
+    pattern = re.escape(shipped["timestamp_format"])
+    for code, digits in _AGENT_CODES.items():
+        pattern = pattern.replace(re.escape(code), digits)
+    found = re.search(pattern, line)
+    assert found is not None
+    assert found.group(0) + "+00:00" == json.loads(line)["time"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "namespace"),
+    [((), "DroneAI/Tower"), (("--metrics-namespace", "Acme/Towers"), "Acme/Towers")],
+    ids=["the-stack-s", "given"],
+)
+def test_the_agent_puts_memory_and_disk_use_in_the_namespace_by_instance(
+    setup: Setup, tmp_path: Path, extra: tuple[str, ...], namespace: str
+) -> None:
+    setup(tmp_path, "--log-group", LOG_GROUP, *extra)
+    metrics = json.loads(under(tmp_path, AGENT_CONFIG_PATH).read_text())["metrics"]
+    assert metrics["namespace"] == namespace
+    assert metrics["append_dimensions"] == {"InstanceId": "${aws:InstanceId}"}
+    collected = metrics["metrics_collected"]
+    assert collected["mem"]["measurement"] == ["mem_used_percent"]
+    assert collected["disk"]["measurement"] == ["used_percent"]
+    # The root filesystem and the one the recordings are spooled on.
+    recordings = Settings.load({}, under(tmp_path, CONFIG_PATH)).recording_dir
+    assert collected["disk"]["resources"] == ["/", str(recordings.parent)]
+
+
+def test_the_unit_gets_a_logs_directory_and_keeps_its_hardening(
+    setup: Setup, tmp_path: Path
+) -> None:
+    setup(tmp_path / "without")
+    setup(tmp_path / "with", "--log-group", LOG_GROUP)
+    without = unit_settings(under(tmp_path / "without", UNIT_PATH).read_text())
+    with_logs = unit_settings(under(tmp_path / "with", UNIT_PATH).read_text())
+    # systemd makes /var/log/drone-ai the service's, writable under ProtectSystem=strict.
+    assert with_logs["LogsDirectory"] == ["drone-ai"]
+    assert with_logs["ProtectSystem"] == ["strict"]
+    assert {k: v for k, v in with_logs.items() if not k.startswith("LogsDirectory")} == without
+
+
+def test_without_a_log_group_nothing_of_the_agent_is_written(setup: Setup, tmp_path: Path) -> None:
+    setup(tmp_path)
+    assert not under(tmp_path, AGENT_CONFIG_PATH).exists()
+    assert Settings.load({}, under(tmp_path, CONFIG_PATH)).log_file is None
+    assert "LogsDirectory" not in under(tmp_path, UNIT_PATH).read_text()
+
+
+def test_a_log_group_adds_one_line_to_the_config_and_nothing_else(tmp_path: Path) -> None:
+    install(tmp_path / "without", plan())
+    install(tmp_path / "with", plan(log_group=LOG_GROUP))
+    without = under(tmp_path / "without", CONFIG_PATH).read_text().splitlines()
+    with_logs = under(tmp_path / "with", CONFIG_PATH).read_text().splitlines()
+    assert with_logs == [*without, 'log_file = "/var/log/drone-ai/tower.jsonl"']
+    for same in (ENVIRONMENT_PATH, SYSUSERS_PATH):
+        assert under(tmp_path / "with", same).read_bytes() == (
+            under(tmp_path / "without", same).read_bytes()
+        )
+
+
+def test_with_a_log_group_running_twice_leaves_the_same_bytes(setup: Setup, tmp_path: Path) -> None:
+    setup(tmp_path, "--log-group", LOG_GROUP)
+    first = {path: path.read_bytes() for path in sorted(tmp_path.rglob("*")) if path.is_file()}
+    code, out, _ = setup(tmp_path, "--log-group", LOG_GROUP)
+    second = {path: path.read_bytes() for path in sorted(tmp_path.rglob("*")) if path.is_file()}
+    assert code == EXIT_OK and second == first
+    assert out.count("host-setup: unchanged ") == 5
+    assert {stat.S_IMODE(path.stat().st_mode) for path in second} == {0o644}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"log_group": "drone ai"}, "--log-group: a CloudWatch Logs group name"),
+        ({"log_group": ""}, "--log-group: a CloudWatch Logs group name"),
+        ({"log_group": "/g", "metrics_namespace": "AWS/EC2"}, "--metrics-namespace: a Cloud"),
+        ({"log_group": "/g", "metrics_namespace": "a'b"}, "--metrics-namespace: a Cloud"),
+        ({"metrics_namespace": "Acme/Towers"}, "--metrics-namespace: expected with --log-group"),
+    ],
+    ids=["group-space", "group-empty", "namespace-aws", "namespace-quote", "namespace-alone"],
+)
+def test_a_bad_log_group_or_namespace_is_refused_naming_the_flag(
+    changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(HostSetupError, match=message):
+        plan(**changes)
+
+
+def test_start_with_a_log_group_then_has_the_agent_load_its_configuration() -> None:
+    ran: list[tuple[str, ...]] = []
+    host_setup.start(lambda command: ran.append(tuple(command)), agent=True)
+    assert ran == [
+        ("systemd-sysusers", "/etc/sysusers.d/drone-ai.conf"),
+        ("systemctl", "daemon-reload"),
+        ("systemctl", "enable", "drone-ai.service"),
+        ("systemctl", "restart", "drone-ai.service"),
+        (
+            "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl",
+            "-a", "fetch-config", "-m", "ec2", "-s",
+            "-c", "file:/etc/drone-ai/cloudwatch-agent.json",
+        ),
+    ]  # fmt: skip
+
+
+def test_the_command_line_starts_the_agent_only_with_a_log_group(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--start on the real root, every file write and command replaced: what it asks for."""
+    asked: list[bool] = []
+    monkeypatch.setattr(host_setup, "install", lambda root, plan: [])
+    monkeypatch.setattr(host_setup, "start", lambda run=None, *, agent=False: asked.append(agent))
+    assert main(["host-setup", "--root", "/", *ARGS, "--start"]) == EXIT_OK
+    assert main(["host-setup", "--root", "/", *ARGS, "--log-group", LOG_GROUP, "--start"]) == 0
+    assert asked == [False, True]
