@@ -17,6 +17,7 @@ import base64
 import contextlib
 import email
 import io
+import json
 import shlex
 import subprocess
 from collections.abc import Iterator
@@ -306,6 +307,8 @@ def test_the_user_data_installs_the_uploaded_wheel_and_starts_the_tower(
     assert "- [scripts-user, always]" in parts["text/cloud-config"]
     script = _script(deployed.user_data["first"])
     assert subprocess.run(["bash", "-n"], input=script, text=True, check=False).returncode == 0
+    [dnf] = [line for line in script.splitlines() if line.startswith("dnf install")]
+    assert "amazon-cloudwatch-agent" in dnf.split()
     wheel_key = parameters["WheelKey"]
     assert f"'s3://{ARTIFACTS}/{wheel_key}'" in script
     assert '/opt/drone-ai/venv/bin/pip install -q "$wheel"' in script
@@ -314,6 +317,8 @@ def test_the_user_data_installs_the_uploaded_wheel_and_starts_the_tower(
     assert _option(arguments, "--bucket") == outputs["RecordingsBucket"]
     assert _option(arguments, "--release") == parameters["ReleaseVersion"]
     assert _option(arguments, "--grpc-port") == "50051"
+    assert _option(arguments, "--log-group") == outputs["LogGroupName"] == f"/drone-ai/{STACK}"
+    assert _option(arguments, "--metrics-namespace") == "DroneAI/Tower"
     # The object it fetches is the wheel that was built and uploaded.
     head = deployed.client("s3").head_object(Bucket=ARTIFACTS, Key=wheel_key)
     history = _history(deployed)
@@ -338,6 +343,12 @@ def test_the_user_data_host_setup_command_writes_a_valid_config(
     settings = Settings.load({}, config)
     assert settings.s3_bucket == deployed.outputs("first")["RecordingsBucket"]
     assert settings.listen.endswith(":50051")
+    # The CloudWatch agent ships the file serve writes to the stack's group.
+    agent = json.loads((tmp_path / "etc" / "drone-ai" / "cloudwatch-agent.json").read_text())
+    [shipped] = agent["logs"]["logs_collected"]["files"]["collect_list"]
+    assert Path(shipped["file_path"]) == settings.log_file
+    assert shipped["log_group_name"] == deployed.outputs("first")["LogGroupName"]
+    assert agent["metrics"]["namespace"] == "DroneAI/Tower"
 
 
 def test_a_second_deploy_uploads_a_new_wheel_and_updates_the_stack(deployed: Deployed) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from cfnlint.decode import decode
 
+from drone_ai.entrypoints.host_setup import DEFAULT_METRICS_NAMESPACE
+
 TEMPLATE = Path(__file__).resolve().parents[3] / "infra" / "cloudformation" / "tower.yaml"
 
 
@@ -174,3 +176,58 @@ def test_values_quoted_into_the_user_data_cannot_break_out_of_their_quotes(
     assert pattern.fullmatch(good)
     for bad in ("'", " ", "$(", ";", "`", "\n"):
         assert not pattern.fullmatch(good + bad + "x"), (parameter, bad)
+
+
+def _statements(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    [policy] = _properties(template, "Role")["Policies"]
+    return {statement["Sid"]: statement for statement in policy["PolicyDocument"]["Statement"]}
+
+
+def _user_data_script(template: dict[str, Any]) -> str:
+    script, _variables = _properties(template, "Instance")["UserData"]["Fn::Base64"]["Fn::Sub"]
+    return str(script)
+
+
+def test_the_role_may_write_only_streams_of_its_own_log_group_and_never_make_groups(
+    template: dict[str, Any],
+) -> None:
+    """What the CloudWatch agent calls with the group already there: no CreateLogGroup, no
+    PutRetentionPolicy, nothing beyond the stack's group."""
+    logs = [
+        statement
+        for statement in _statements(template).values()
+        if any(action.startswith("logs:") for action in _listed(statement["Action"]))
+    ]
+    assert [statement["Sid"] for statement in logs] == ["WriteLogs"]
+    [write] = logs
+    assert sorted(write["Action"]) == [
+        "logs:CreateLogStream",
+        "logs:DescribeLogStreams",
+        "logs:PutLogEvents",
+    ]
+    assert write["Resource"] == [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+            "${LogGroup}"
+        },
+        {"Fn::GetAtt": ["LogGroup", "Arn"]},
+    ]
+    assert "Condition" not in write
+
+
+def test_the_user_data_installs_the_cloudwatch_agent_and_gives_host_setup_the_group(
+    template: dict[str, Any],
+) -> None:
+    script = _user_data_script(template)
+    [dnf] = [line for line in script.splitlines() if line.startswith("dnf install")]
+    assert "amazon-cloudwatch-agent" in dnf.split()
+    assert "--log-group '${LogGroup}'" in script
+    # The namespace the agent is told is the one PutMetricData is held to.
+    condition = _statements(template)["PutMetrics"]["Condition"]["StringEquals"]
+    assert f"--metrics-namespace '{condition['cloudwatch:namespace']}'" in script
+    assert condition["cloudwatch:namespace"] == DEFAULT_METRICS_NAMESPACE  # host-setup's default
+    assert _statements(template)["PutMetrics"]["Action"] == "cloudwatch:PutMetricData"
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
