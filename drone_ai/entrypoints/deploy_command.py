@@ -3,6 +3,7 @@
     drone-ai deploy --stack-name N --vpc-id VPC --subnet-id SUBNET --partner-cidr CIDR
                     [--partner-cidr CIDR ...] --admin-cidr CIDR [--instance-type T]
                     [--key-name K] [--artifact-bucket B] [--wheel PATH] [--source DIR]
+                    [--image-parameter SSM_PATH | --refresh-image]
                     [--region R] [--endpoint-url URL]
     drone-ai deploy --stack-name N --rollback [--region R] [--endpoint-url URL]
 
@@ -55,6 +56,18 @@ def add_deploy(
     )
     deploy.add_argument("--wheel", type=Path, help="a built wheel instead of building one")
     deploy.add_argument(
+        "--image-parameter",
+        metavar="SSM_PATH",
+        help="the SSM parameter naming the AMI (default: AWS's Amazon Linux 2023 one, its GPU "
+        "image for g4dn/g5/g6); read when the stack is made or this is given",
+    )
+    deploy.add_argument(
+        "--refresh-image",
+        action="store_true",
+        help="read the AMI again on this update (a newer image replaces the instance); "
+        "otherwise an update keeps the stack's",
+    )
+    deploy.add_argument(
         "--source",
         type=Path,
         default=Path(),
@@ -81,6 +94,8 @@ def _deploy(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
         args.admin_cidr,
         args.instance_type,
         args.key_name,
+        args.image_parameter,
+        args.refresh_image,
     )
     if args.rollback and any(settings_given):
         print(
@@ -102,6 +117,8 @@ def _deploy(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
         admin_cidr=args.admin_cidr,
         instance_type=args.instance_type,
         key_name=args.key_name,
+        image_parameter=args.image_parameter,
+        refresh_image=args.refresh_image,
         poll_s=args.poll_s,
     )
 

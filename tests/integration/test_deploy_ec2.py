@@ -42,6 +42,7 @@ ADMIN = "203.0.113.7/32"
 INSTANCE_TYPE = "c7i.large"
 _TOWER = "/opt/drone-ai/venv/bin/drone-ai"  # the contract: the venv on the host
 ARTIFACTS = "drone-ai-artifacts-123456789012-us-east-1"  # moto's account, the default name
+IMAGE_PARAMETER = "/tower-test/image"  # AWS's own /aws/service/ names cannot be written
 
 pytestmark = pytest.mark.slow
 
@@ -61,6 +62,7 @@ class Deployed:
     runs: dict[str, Run] = field(default_factory=dict)
     stacks: dict[str, dict[str, Any]] = field(default_factory=dict)
     user_data: dict[str, str] = field(default_factory=dict)
+    images: list[str] = field(default_factory=list)  # the image parameter's first and later
 
     def client(self, service: str) -> Any:
         return boto3.session.Session().client(
@@ -102,6 +104,11 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
                 "SubnetId"
             ]
             world = Deployed(server, vpc_id, subnet_id)
+            ssm = world.client("ssm")
+            images = [image["ImageId"] for image in ec2.describe_images()["Images"][:2]]
+            world.images = images
+            ssm.put_parameter(Name=IMAGE_PARAMETER, Value=images[0], Type="String")
+            ssm.put_parameter(Name="/tower-test/not-an-image", Value="latest", Type="String")
             common = ("--endpoint-url", server.endpoint_url, "--source", str(REPO))
             steps = {
                 "first": (
@@ -117,6 +124,8 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
                     ADMIN,
                     "--instance-type",
                     INSTANCE_TYPE,
+                    "--image-parameter",
+                    IMAGE_PARAMETER,
                     *common,
                 ),
                 "second": common,
@@ -124,6 +133,10 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
             }
             cfn = world.client("cloudformation")
             for step, arguments in steps.items():
+                if step == "second":  # a newer image published: an upgrade must not take it
+                    ssm.put_parameter(
+                        Name=IMAGE_PARAMETER, Value=images[1], Type="String", Overwrite=True
+                    )
                 world.runs[step] = _deploy(*arguments)
                 assert world.runs[step].code == 0, world.runs[step].err
                 stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
@@ -368,6 +381,19 @@ def test_a_second_deploy_uploads_a_new_wheel_and_updates_the_stack(deployed: Dep
         assert s3.head_object(Bucket=ARTIFACTS, Key=key)["ContentLength"] > 10_000
 
 
+def test_the_image_is_read_when_the_stack_is_made_and_kept_on_upgrades(
+    deployed: Deployed,
+) -> None:
+    first, later = deployed.images
+    assert deployed.parameters("first")["ImageId"] == first
+    assert f"image {first} (from {IMAGE_PARAMETER})" in deployed.runs["first"].err
+    # The parameter moved on before the second deploy: the instance keeps its image (and so
+    # is not replaced), through the upgrade and the rollback.
+    assert deployed.parameters("second")["ImageId"] == first != later
+    assert deployed.parameters("rollback")["ImageId"] == first
+    assert deployed.outputs("second")["InstanceId"] == deployed.outputs("first")["InstanceId"]
+
+
 def test_rollback_brings_the_first_release_back_and_the_history_says_so(
     deployed: Deployed,
 ) -> None:
@@ -428,6 +454,30 @@ def test_an_update_with_nothing_new_is_no_error(deployed: Deployed) -> None:
             ("--stack-name", STACK, "--rollback", "--instance-type", "c7i.2xlarge"),
             "--rollback: only --stack-name",
             id="rollback-with-settings",
+        ),
+        pytest.param(
+            ("--stack-name", STACK, "--rollback", "--refresh-image"),
+            "--rollback: only --stack-name",
+            id="rollback-with-a-new-image",
+        ),
+        pytest.param(
+            ("--stack-name", STACK, "--image-parameter", "/tower-test/none"),
+            "the SSM parameter /tower-test/none expected to name an AMI: ParameterNotFound",
+            id="image-parameter-unknown",
+        ),
+        pytest.param(
+            ("--stack-name", STACK, "--image-parameter", "/tower-test/not-an-image"),
+            "an AMI id expected in /tower-test/not-an-image, got 'latest'",
+            id="image-parameter-not-an-ami",
+        ),
+        pytest.param(
+            (
+                *("--stack-name", "gpu-one", "--vpc-id", "vpc-1", "--subnet-id", "subnet-1"),
+                *("--partner-cidr", "10.0.0.0/16", "--admin-cidr", "10.1.0.0/16"),
+                *("--instance-type", "g5.xlarge"),
+            ),
+            "base-oss-nvidia-driver-gpu-amazon-linux-2023",  # moto has no GPU image parameter
+            id="gpu-type-takes-the-gpu-image",
         ),
     ],
 )

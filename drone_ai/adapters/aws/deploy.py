@@ -16,6 +16,7 @@ from pathlib import Path
 
 from drone_ai.adapters.aws.artifacts import S3ArtifactBucket
 from drone_ai.adapters.aws.clients import account_id, resolve_region
+from drone_ai.adapters.aws.images import image_parameter_for, resolve_image
 from drone_ai.adapters.aws.release_history import (
     Action,
     Deployment,
@@ -52,6 +53,10 @@ class DeployRequest:
     admin_cidr: str | None = None
     instance_type: str | None = None
     key_name: str | None = None
+    # The AMI: read from this SSM parameter (default: by instance type, images.py) when the
+    # stack is made, when a parameter is given, or with refresh_image; else the stack's kept.
+    image_parameter: str | None = None
+    refresh_image: bool = False
     poll_s: float = 15.0
     max_wait_s: float = 3600.0
 
@@ -81,6 +86,7 @@ def deploy(request: DeployRequest, now_us: Clock, progress: Progress) -> DeployR
     if exists:
         stack.require_updatable()
     settings = _stack_settings(request, creating=not exists)
+    settings["ImageId"] = _image_id(request, region, stack if exists else None, progress)
     bucket = _artifact_bucket(request, region, stack if exists else None)
     if bucket.ensure():
         progress(f"made artifact bucket s3://{bucket.bucket} (encrypted, public access blocked)")
@@ -204,6 +210,24 @@ def _stack_settings(request: DeployRequest, *, creating: bool) -> dict[str, str 
                 f"stack {request.stack_name} is new: {', '.join(missing)} expected, not given"
             )
     return settings
+
+
+def _image_id(
+    request: DeployRequest,
+    region: str,
+    stack: CloudFormationStack | None,
+    progress: Progress,
+) -> str | None:
+    """The AMI for a new stack, or on refresh; None to keep the stack's."""
+    if stack is not None and request.image_parameter is None and not request.refresh_image:
+        return None
+    instance_type = request.instance_type
+    if instance_type is None and stack is not None:
+        instance_type = stack.parameters().get("InstanceType")
+    parameter = request.image_parameter or image_parameter_for(instance_type or "")
+    image_id = resolve_image(parameter, region, request.endpoint_url)
+    progress(f"image {image_id} (from {parameter})")
+    return image_id
 
 
 def _cidr(text: str, option: str) -> str:

@@ -35,10 +35,10 @@ def test_parameters_and_outputs_have_the_contract_names(template: dict[str, Any]
         "ArtifactBucket", "WheelKey", "ReleaseVersion", "SecretsPrefix", "RecordingsPrefix",
         "RootVolumeGiB",
     }  # fmt: skip
-    assert parameters["ImageId"]["Type"] == "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
-    assert parameters["ImageId"]["Default"] == (
-        "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
-    )
+    # An AMI id, not an SSM-typed parameter: CloudFormation would re-read that at every update
+    # and replace the instance whenever AWS had published a newer image (deploy reads it).
+    assert parameters["ImageId"]["Type"] == "AWS::EC2::Image::Id"
+    assert "Default" not in parameters["ImageId"]
     assert parameters["InstanceType"]["Default"] == "c7i.xlarge"
     assert {
         "c7i.large",
