@@ -3,7 +3,7 @@
     drone-ai deploy --stack-name N --vpc-id VPC --subnet-id SUBNET --partner-cidr CIDR
                     [--partner-cidr CIDR ...] --admin-cidr CIDR [--instance-type T]
                     [--key-name K] [--artifact-bucket B] [--wheel PATH] [--source DIR]
-                    [--image-parameter SSM_PATH | --refresh-image]
+                    [--image-parameter SSM_PATH | --refresh-image] [--mutual-tls on|off]
                     [--region R] [--endpoint-url URL]
     drone-ai deploy --stack-name N --rollback [--region R] [--endpoint-url URL]
 
@@ -62,6 +62,12 @@ def add_deploy(
         "image for g4dn/g5/g6); read when the stack is made or this is given",
     )
     deploy.add_argument(
+        "--mutual-tls",
+        choices=("on", "off"),
+        help="partners must also show a client certificate signed by the CA in SSM at "
+        "<secrets prefix>/tls/client_ca (default: off; an update keeps the stack's)",
+    )
+    deploy.add_argument(
         "--refresh-image",
         action="store_true",
         help="read the AMI again on this update (a newer image replaces the instance); "
@@ -96,6 +102,7 @@ def _deploy(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
         args.key_name,
         args.image_parameter,
         args.refresh_image,
+        args.mutual_tls,
     )
     if args.rollback and any(settings_given):
         print(
@@ -119,6 +126,7 @@ def _deploy(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
         key_name=args.key_name,
         image_parameter=args.image_parameter,
         refresh_image=args.refresh_image,
+        mutual_tls=None if args.mutual_tls is None else args.mutual_tls == "on",
         poll_s=args.poll_s,
     )
 

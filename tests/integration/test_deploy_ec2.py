@@ -128,7 +128,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
                     IMAGE_PARAMETER,
                     *common,
                 ),
-                "second": common,
+                "second": ("--mutual-tls", "on", *common),
                 "rollback": ("--rollback", "--endpoint-url", server.endpoint_url),
             }
             cfn = world.client("cloudformation")
@@ -379,6 +379,16 @@ def test_a_second_deploy_uploads_a_new_wheel_and_updates_the_stack(deployed: Dep
     s3 = deployed.client("s3")
     for key in (first["WheelKey"], second["WheelKey"]):
         assert s3.head_object(Bucket=ARTIFACTS, Key=key)["ContentLength"] > 10_000
+
+
+def test_mutual_tls_is_off_until_a_deploy_turns_it_on_and_then_kept(deployed: Deployed) -> None:
+    flags = {
+        step: _host_setup_arguments(_script(user_data))
+        for step, user_data in deployed.user_data.items()
+    }
+    assert "--mutual-tls" not in flags["first"]
+    assert "--mutual-tls" in flags["second"] and "--mutual-tls" in flags["rollback"]
+    assert deployed.parameters("second")["MutualTls"] == "true"
 
 
 def test_the_image_is_read_when_the_stack_is_made_and_kept_on_upgrades(

@@ -57,6 +57,7 @@ class DeployRequest:
     # stack is made, when a parameter is given, or with refresh_image; else the stack's kept.
     image_parameter: str | None = None
     refresh_image: bool = False
+    mutual_tls: bool | None = None  # partners show client certificates too (None: keep)
     poll_s: float = 15.0
     max_wait_s: float = 3600.0
 
@@ -190,6 +191,7 @@ def _stack_settings(request: DeployRequest, *, creating: bool) -> dict[str, str 
         else _cidr(request.admin_cidr, "--admin-cidr"),
         "InstanceType": request.instance_type,
         "KeyName": request.key_name,
+        "MutualTls": None if request.mutual_tls is None else str(request.mutual_tls).lower(),
     }
     for number in range(1, MAX_PARTNER_CIDRS + 1):
         given = cidrs[number - 1] if number <= len(cidrs) else ""

@@ -33,7 +33,7 @@ def test_parameters_and_outputs_have_the_contract_names(template: dict[str, Any]
         "VpcId", "SubnetId", "InstanceType", "ImageId", "KeyName", "PartnerCidr1",
         "PartnerCidr2", "PartnerCidr3", "PartnerCidr4", "AdminCidr", "GrpcPort", "MetricsPort",
         "ArtifactBucket", "WheelKey", "ReleaseVersion", "SecretsPrefix", "RecordingsPrefix",
-        "RootVolumeGiB",
+        "RootVolumeGiB", "MutualTls",
     }  # fmt: skip
     # An AMI id, not an SSM-typed parameter: CloudFormation would re-read that at every update
     # and replace the instance whenever AWS had published a newer image (deploy reads it).
