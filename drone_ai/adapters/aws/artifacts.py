@@ -17,9 +17,9 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from drone_ai.adapters.aws.clients import AWS_ERRORS, aws_client, describe
 from drone_ai.adapters.aws.release_history import HISTORY_KEY
+from drone_ai.adapters.file_digest import file_sha256
 from drone_ai.errors import DeployError
 
-_READ_BLOCK = 1024 * 1024
 _SHA256_METADATA = "sha256"
 
 
@@ -72,11 +72,11 @@ class S3ArtifactBucket:
 
     def upload(self, path: Path, key: str) -> str:
         """Put the file at `key`; its SHA-256 (hex) once S3 holds the same."""
-        digest = hashlib.sha256()
-        with path.open("rb") as stream:
-            while block := stream.read(_READ_BLOCK):
-                digest.update(block)
-        checksum = base64.b64encode(digest.digest()).decode()
+        try:
+            sha256 = file_sha256(path)
+        except OSError as exc:
+            raise DeployError(f"{path}: a readable wheel expected: {exc}") from exc
+        checksum = base64.b64encode(bytes.fromhex(sha256)).decode()
         try:
             with path.open("rb") as body:
                 self._s3.put_object(
@@ -84,7 +84,7 @@ class S3ArtifactBucket:
                     Key=key,
                     Body=body,
                     ChecksumSHA256=checksum,
-                    Metadata={_SHA256_METADATA: digest.hexdigest()},
+                    Metadata={_SHA256_METADATA: sha256},
                 )
             head = self._s3.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
         except (*AWS_ERRORS, OSError) as exc:  # type: ignore[misc]
@@ -94,7 +94,7 @@ class S3ArtifactBucket:
             raise DeployError(
                 f"s3://{self.bucket}/{key}: SHA-256 {checksum} expected, S3 holds {held}"
             )
-        return digest.hexdigest()
+        return sha256
 
     def read_history(self) -> str | None:
         """The history's text; None when there is none yet."""

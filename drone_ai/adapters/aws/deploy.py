@@ -7,7 +7,6 @@ deployment once the stack's rollout completed. Times are microseconds since the 
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import tempfile
 from collections.abc import Callable
@@ -26,11 +25,11 @@ from drone_ai.adapters.aws.release_history import (
 )
 from drone_ai.adapters.aws.stack import CloudFormationStack, Outcome
 from drone_ai.adapters.aws.wheel import build_wheel
+from drone_ai.adapters.file_digest import file_sha256
 from drone_ai.errors import DeployError
 
 TEMPLATE_PATH = Path("infra/cloudformation/tower.yaml")
 MAX_PARTNER_CIDRS = 4
-_READ_BLOCK = 1024 * 1024
 
 Progress = Callable[[str], None]
 Clock = Callable[[], int]
@@ -99,7 +98,7 @@ def deploy(request: DeployRequest, now_us: Clock, progress: Progress) -> DeployR
             progress(f"building the wheel from {request.source}")
             wheel = build_wheel(request.source, Path(scratch))
         package_version = _package_version(wheel)
-        sha256 = _sha256(wheel)
+        sha256 = file_sha256(wheel)
         version = _unused_version(history, release_version(package_version, sha256, now_us()))
         key = f"releases/{version}/{wheel.name}"
         uploaded = bucket.upload(wheel, key)
@@ -277,14 +276,6 @@ def _package_version(wheel: Path) -> str:
     if not wheel.is_file():
         raise DeployError(f"--wheel: a wheel file expected, {wheel} is none")
     return parts[1]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while block := stream.read(_READ_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _unused_version(history: ReleaseHistory, version: str) -> str:

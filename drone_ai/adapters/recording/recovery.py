@@ -23,6 +23,7 @@ from domain.recording import (
     parse_segment_name,
     segment_name,
 )
+from drone_ai.adapters.file_digest import file_sha256
 from drone_ai.adapters.recording.manifest import (
     MANIFEST_NAME,
     Manifest,
@@ -32,7 +33,7 @@ from drone_ai.adapters.recording.manifest import (
     read_manifest,
     write_manifest,
 )
-from drone_ai.adapters.recording.segments import SegmentPaths, file_sha256, iter_index
+from drone_ai.adapters.recording.segments import SegmentPaths, iter_index
 from drone_ai.adapters.recording.writer import lock_folder
 from drone_ai.errors import RecordingBusyError, RecordingError
 

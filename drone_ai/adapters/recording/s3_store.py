@@ -30,6 +30,7 @@ import boto3  # type: ignore[import-untyped]
 from botocore.config import Config  # type: ignore[import-untyped]
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
+from drone_ai.adapters.file_digest import file_sha256
 from drone_ai.adapters.recording.s3_retry import Backoff, is_transient
 from drone_ai.errors import RecordingStoreError
 
@@ -71,15 +72,6 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
         raise RecordingStoreError(f"an S3 URI expected (s3://bucket/prefix/...), got {uri!r}")
     bucket, _, path = uri[5:].partition("/")
     return bucket, path.strip("/")
-
-
-def file_sha256(path: Path) -> str:
-    """The file's SHA-256 in hex, read a block at a time."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while block := stream.read(_READ_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _b64(digest: bytes) -> str:

@@ -139,11 +139,3 @@ def iter_index(path: Path) -> Iterator[IndexRecord]:
     with path.open("rb") as stream:
         while data := stream.read(block):
             yield from unpack_index(data)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while data := stream.read(_READ_BLOCK):
-            digest.update(data)
-    return digest.hexdigest()
