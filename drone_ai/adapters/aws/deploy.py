@@ -75,13 +75,7 @@ def deploy(request: DeployRequest, now_us: Clock, progress: Progress) -> DeployR
     """A new release on the stack (made if missing); what it came to and its endpoint."""
     region = resolve_region(request.region)
     template = _template(request.source)
-    stack = CloudFormationStack(
-        request.stack_name,
-        region,
-        request.endpoint_url,
-        poll_s=request.poll_s,
-        max_wait_s=request.max_wait_s,
-    )
+    stack = _stack(request, region)
     exists = stack.status() is not None
     if exists:
         stack.require_updatable()
@@ -127,13 +121,7 @@ def rollback(request: DeployRequest, now_us: Clock, progress: Progress) -> Deplo
     """The stack back on the release deployed before its current one, its template and other
     parameters as they are."""
     region = resolve_region(request.region)
-    stack = CloudFormationStack(
-        request.stack_name,
-        region,
-        request.endpoint_url,
-        poll_s=request.poll_s,
-        max_wait_s=request.max_wait_s,
-    )
+    stack = _stack(request, region)
     bucket = _artifact_bucket(request, region, stack)
     history = _history(bucket)
     current = history.current(stack.name)
@@ -149,6 +137,16 @@ def rollback(request: DeployRequest, now_us: Clock, progress: Progress) -> Deplo
     progress(f"rolling stack {stack.name} back to release {target.version}")
     outcome = stack.update(None, {"WheelKey": target.wheel_key, "ReleaseVersion": target.version})
     return _record(stack, bucket, history, target, Action.ROLLBACK, outcome, now_us)
+
+
+def _stack(request: DeployRequest, region: str) -> CloudFormationStack:
+    return CloudFormationStack(
+        request.stack_name,
+        region,
+        request.endpoint_url,
+        poll_s=request.poll_s,
+        max_wait_s=request.max_wait_s,
+    )
 
 
 def _record(

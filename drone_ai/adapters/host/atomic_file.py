@@ -29,7 +29,7 @@ def write_atomically(path: Path, data: bytes, mode: int) -> bool:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    _fsync_folder(path.parent)
+    fsync_folder(path.parent)
     return True
 
 
@@ -40,7 +40,8 @@ def _holds(path: Path, data: bytes, mode: int) -> bool:
         return False
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Make the folder's entries (new names, renames) durable."""
     descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(descriptor)

@@ -24,6 +24,7 @@ from domain.recording import (
     check_safe_id,
     segment_name,
 )
+from drone_ai.adapters.host.atomic_file import fsync_folder
 from drone_ai.errors import RecordingError, RecordingFormatError
 
 MANIFEST_NAME = "manifest.json"
@@ -247,12 +248,3 @@ def write_manifest(folder: Path, manifest: Manifest) -> None:
         fsync_folder(folder)
     except OSError as exc:
         raise RecordingError(f"{folder}: cannot write the manifest: {exc}") from exc
-
-
-def fsync_folder(folder: Path) -> None:
-    """Make the folder's entries (new names, renames) durable."""
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

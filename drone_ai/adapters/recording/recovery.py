@@ -24,12 +24,12 @@ from domain.recording import (
     segment_name,
 )
 from drone_ai.adapters.file_digest import file_sha256
+from drone_ai.adapters.host.atomic_file import fsync_folder
 from drone_ai.adapters.recording.manifest import (
     MANIFEST_NAME,
     Manifest,
     RecoveryReport,
     SegmentEntry,
-    fsync_folder,
     read_manifest,
     write_manifest,
 )

@@ -24,7 +24,8 @@ from domain.recording import (
     segment_name,
     unpack_index,
 )
-from drone_ai.adapters.recording.manifest import SegmentEntry, fsync_folder
+from drone_ai.adapters.host.atomic_file import fsync_folder
+from drone_ai.adapters.recording.manifest import SegmentEntry
 from drone_ai.errors import RecordingError
 
 _READ_BLOCK = 1 << 20

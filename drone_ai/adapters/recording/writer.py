@@ -28,10 +28,10 @@ from domain.recording import (
     check_safe_id,
     recording_id,
 )
+from drone_ai.adapters.host.atomic_file import fsync_folder
 from drone_ai.adapters.recording.manifest import (
     Manifest,
     SegmentEntry,
-    fsync_folder,
     write_manifest,
 )
 from drone_ai.adapters.recording.segments import OpenSegment
