@@ -200,11 +200,15 @@ def feed_opener(settings: Settings) -> FeedOpener:
                 return HealingMpegTsFeed(lambda: PyAvFrameSource(video_uri, policy))
             tap = functools.partial(recorder.write, RecordingStream.INPUT)
             host, port = parts.hostname or "127.0.0.1", parts.port
-            return HealingMpegTsFeed(
-                lambda: PyAvFrameSource(
-                    video_uri, policy, reader=lambda: UdpTsReader(port, host, tap)
-                )
-            )
+            # The first socket is bound now, so that the tower listens (and records) from the
+            # moment StartFlight answers, and a port in use is refused then; a reconnect binds
+            # a new one.
+            bound = [UdpTsReader(port, host, tap)]
+
+            def udp_reader() -> UdpTsReader:
+                return bound.pop() if bound else UdpTsReader(port, host, tap)
+
+            return HealingMpegTsFeed(lambda: PyAvFrameSource(video_uri, policy, reader=udp_reader))
         path = Path(parts.path) if parts.scheme == "file" else Path(video_uri)
         if parts.scheme not in ("", "file"):
             raise SourceError(
